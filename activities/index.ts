@@ -1,0 +1,23 @@
+import type { MailService } from '@sendgrid/mail';
+import type { EmailStore } from '../db/emails';
+import type { SuppressionStore } from '../db/suppressions';
+import { createRecordingActivities } from './recording';
+import { createSendingActivities } from './sending';
+import { createSuppressionActivities } from './suppression';
+
+export interface ActivityDeps {
+  emails: EmailStore;
+  suppressions: SuppressionStore;
+  sendgrid: MailService;
+}
+
+/** The worker injects real clients; tests may inject their own. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createSuppressionActivities(deps),
+    ...createSendingActivities(deps),
+    ...createRecordingActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

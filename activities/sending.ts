@@ -1,0 +1,104 @@
+import { Context } from '@temporalio/activity';
+import type { MailDataRequired, MailService } from '@sendgrid/mail';
+import { classes } from '@sendgrid/helpers';
+import type { EmailStore } from '../db/emails';
+import type { EmailDoc, ProviderExchange } from '../db/types';
+import { EMAIL_ID_ARG } from '../lib/custom-args';
+import { emailNotFound, providerRejected, providerThrottled, providerUnavailable } from './errors';
+
+type ProviderResponse = NonNullable<ProviderExchange['response']>;
+
+export function createSendingActivities(deps: { emails: EmailStore; sendgrid: MailService }) {
+  return {
+    /**
+     * Hands the email to SendGrid and records the exchange. SendGrid has no idempotency key, so a retry
+     * after a lost response can send twice; the activity keeps that window to one HTTP call.
+     */
+    async sendEmail(emailId: string): Promise<{ messageId: string | null }> {
+      const email = await deps.emails.get(emailId);
+      if (!email) throw emailNotFound(emailId);
+      const data = toMailData(email);
+      const request = classes.Mail.create(data).toJSON() as unknown as Record<string, unknown>;
+      if (Context.current().info.attempt === 1) await deps.emails.setStatus(emailId, 'sending');
+
+      let response: ProviderResponse;
+      try {
+        const [res] = await deps.sendgrid.send(data);
+        response = { statusCode: res.statusCode, headers: plainHeaders(res.headers), body: res.body || null };
+      } catch (err) {
+        const failure = describeFailure(err);
+        await deps.emails.recordAttempt(emailId, { request, response: failure.response }, 'sending');
+        throw failure.error;
+      }
+      const messageId = response.headers['x-message-id'] ?? null;
+      await deps.emails.recordAttempt(
+        emailId,
+        { request, response, messageId: messageId ?? undefined },
+        'sent',
+      );
+      return { messageId };
+    },
+  };
+}
+
+function toMailData(email: EmailDoc): MailDataRequired {
+  const { content } = email;
+  const base = {
+    to: email.to,
+    from: email.from,
+    customArgs: { [EMAIL_ID_ARG]: email._id },
+    ...(email.subject ? { subject: email.subject } : {}),
+    ...(email.categories.length ? { categories: email.categories } : {}),
+  };
+  if (content.templateId) {
+    return { ...base, templateId: content.templateId, dynamicTemplateData: content.templateData ?? {} };
+  }
+  // SendGrid wants text/plain before text/html; @sendgrid/mail orders them when given as text and html.
+  return {
+    ...base,
+    ...(content.text ? { text: content.text } : {}),
+    ...(content.html ? { html: content.html } : {}),
+  } as MailDataRequired;
+}
+
+interface ResponseErrorLike {
+  code?: number;
+  message?: string;
+  response?: { headers?: Record<string, unknown>; body?: unknown };
+}
+
+function describeFailure(err: unknown) {
+  const e = err as ResponseErrorLike;
+  const statusCode = typeof e.code === 'number' && e.response ? e.code : null;
+  if (statusCode === null) {
+    const message = `SendGrid could not be reached: ${e.message ?? String(err)}`;
+    return { response: null, error: providerUnavailable(message, { statusCode: null, body: null }) };
+  }
+  const headers = plainHeaders(e.response?.headers ?? {});
+  const body = e.response?.body ?? null;
+  const response: ProviderResponse = { statusCode, headers, body };
+  const facts = { statusCode, body };
+  const message = `${statusCode}: ${firstErrorMessage(body) ?? e.message ?? 'no message'}`;
+  if (statusCode === 429) {
+    const resetAt = Number(headers['x-ratelimit-reset']) * 1000;
+    const retryInMs = Number.isFinite(resetAt) ? resetAt - Date.now() : 1000;
+    return { response, error: providerThrottled(`SendGrid is rate limiting (${message})`, facts, retryInMs) };
+  }
+  if (statusCode >= 500)
+    return { response, error: providerUnavailable(`SendGrid failed (${message})`, facts) };
+  return { response, error: providerRejected(message, facts) };
+}
+
+function firstErrorMessage(body: unknown): string | undefined {
+  const errors = (body as { errors?: { message?: unknown }[] } | null)?.errors;
+  const message = Array.isArray(errors) ? errors[0]?.message : undefined;
+  return typeof message === 'string' ? message : undefined;
+}
+
+function plainHeaders(headers: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined && value !== null) out[name.toLowerCase()] = String(value);
+  }
+  return out;
+}

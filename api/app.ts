@@ -1,0 +1,40 @@
+import express, { type Express } from 'express';
+import type { Stores } from '../db/connect';
+import type { ApiConfig } from './config';
+import { requireApiKey } from './auth';
+import { errorHandler, notFoundRoute } from './errors';
+import { emailsRouter } from './routes/emails';
+import { healthRouter } from './routes/health';
+import { webhooksRouter } from './routes/webhooks';
+import type { TemporalGateway } from './temporal';
+
+export interface AppDeps {
+  config: ApiConfig;
+  stores: Stores;
+  temporal: TemporalGateway;
+  log: (message: string, err?: unknown) => void;
+}
+
+/** The HTTP app alone, without a listening socket, so tests can mount it however they like. */
+export function createApp(deps: AppDeps): Express {
+  const { config, stores, temporal, log } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(healthRouter({ stores, temporal }));
+  // The webhook is authenticated by SendGrid's signature, not by an API key.
+  app.use(
+    '/v1/webhooks',
+    webhooksRouter({
+      stores,
+      temporal,
+      log,
+      publicKey: config.webhookPublicKey,
+      bodyLimitBytes: config.webhookBodyLimitBytes,
+    }),
+  );
+  app.use('/v1', requireApiKey(config.apiKeys), express.json({ limit: '1mb' }));
+  app.use('/v1/emails', emailsRouter({ stores, temporal, defaultFrom: config.defaultFrom, log }));
+  app.use(notFoundRoute);
+  app.use(errorHandler(log));
+  return app;
+}

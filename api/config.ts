@@ -1,0 +1,49 @@
+import type { KeyObject } from 'node:crypto';
+import { type MongoConfig, type TemporalConfig, mongoConfig, temporalConfig } from '../lib/config';
+import { ConfigError, type Env, bool, list, port, positiveInt, required } from '../lib/env';
+import { parseAddress } from './address';
+import type { Address } from '../db/types';
+import { parsePublicKey } from './webhook-signature';
+
+export interface ApiConfig {
+  port: number;
+  host: string;
+  apiKeys: string[];
+  defaultFrom: Address;
+  temporal: TemporalConfig;
+  mongo: MongoConfig;
+  /** null only when verification was switched off explicitly. */
+  webhookPublicKey: KeyObject | null;
+  webhookBodyLimitBytes: number;
+}
+
+export function loadApiConfig(env: Env = process.env): ApiConfig {
+  const apiKeys = list(env, 'API_KEYS');
+  if (apiKeys.length === 0) throw new ConfigError('API_KEYS is required (comma-separated bearer keys)');
+  const defaultFrom = parseAddress(required(env, 'DEFAULT_FROM'));
+  if (!defaultFrom)
+    throw new ConfigError('DEFAULT_FROM must be an address, like "Mailroom <no-reply@example.com>"');
+  return {
+    port: port(env, 'PORT', 3000),
+    host: env.HOST?.trim() || '0.0.0.0',
+    apiKeys,
+    defaultFrom,
+    temporal: temporalConfig(env),
+    mongo: mongoConfig(env),
+    webhookPublicKey: webhookKey(env),
+    // SendGrid's batches reach 768 KB; express's default 100 kB would refuse them.
+    webhookBodyLimitBytes: positiveInt(env, 'WEBHOOK_BODY_LIMIT_BYTES', 4 * 1024 * 1024),
+  };
+}
+
+function webhookKey(env: Env): KeyObject | null {
+  if (!bool(env, 'SENDGRID_WEBHOOK_VERIFY', true)) return null;
+  const raw = required(env, 'SENDGRID_WEBHOOK_PUBLIC_KEY');
+  try {
+    return parsePublicKey(raw);
+  } catch {
+    throw new ConfigError(
+      'SENDGRID_WEBHOOK_PUBLIC_KEY must be the base64 DER P-256 public key SendGrid shows',
+    );
+  }
+}

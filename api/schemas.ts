@@ -1,0 +1,92 @@
+/**
+ * Request schemas: the one place that says what the API accepts.
+ * Validation errors name every bad field (`details[].field`), never just the first.
+ */
+import { z } from 'zod';
+import { badRequest, type ErrorDetail } from './errors';
+
+const MAX_TIMEOUT_MS = 30 * 24 * 3_600_000;
+const DURATION_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+export const DEFAULT_DELIVERY_TIMEOUT = '96h';
+
+export const address = z.strictObject({
+  email: z.email({ error: 'must be an email address' }),
+  name: z.string().max(256).optional(),
+});
+
+/** "30s", "15m", "96h", "2d" → milliseconds. */
+export const duration = z
+  .string()
+  .regex(/^\d+[smhd]$/, { error: 'must be a duration like "30s", "15m" or "96h"' })
+  .transform((text) => Number(text.slice(0, -1)) * DURATION_UNITS[text.slice(-1)])
+  .refine((ms) => ms > 0 && ms <= MAX_TIMEOUT_MS, { error: 'must be more than 0 and at most 30 days' });
+
+export const sendEmailBody = z
+  .strictObject({
+    to: z.preprocess((v) => (typeof v === 'string' ? { email: v } : v), address),
+    from: address.optional(),
+    subject: z.string().min(1).max(998).optional(),
+    text: z.string().min(1).optional(),
+    html: z.string().min(1).optional(),
+    templateId: z.string().min(1).max(200).optional(),
+    templateData: z.record(z.string(), z.unknown()).optional(),
+    categories: z.array(z.string().min(1).max(255)).max(10, { error: 'at most 10 categories' }).optional(),
+    campaignId: z.string().min(1).max(200).optional(),
+    metadata: z
+      .record(z.string().max(100), z.string().max(1000))
+      .refine((m) => Object.keys(m).length <= 10, { error: 'at most 10 metadata pairs' })
+      .optional(),
+    deliveryTimeout: duration.optional(),
+  })
+  .superRefine((body, ctx) => {
+    const hasBody = body.text !== undefined || body.html !== undefined;
+    if (body.templateId && hasBody) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['templateId'],
+        message: 'give templateId or text/html, not both',
+      });
+    }
+    if (!body.templateId && !hasBody) {
+      ctx.addIssue({ code: 'custom', path: ['text'], message: 'text or html (or templateId) is required' });
+    }
+    if (!body.templateId && !body.subject) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['subject'],
+        message: 'subject is required unless templateId is given',
+      });
+    }
+    if (body.templateData && !body.templateId) {
+      ctx.addIssue({ code: 'custom', path: ['templateData'], message: 'templateData needs templateId' });
+    }
+  });
+
+export type SendEmailBody = z.infer<typeof sendEmailBody>;
+
+/** Parses or throws the contract's 400, one detail per bad field. */
+export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw badRequest('the body must be a JSON object');
+  }
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  throw badRequest('the request has invalid fields', toDetails(result.error));
+}
+
+function toDetails(error: z.ZodError): ErrorDetail[] {
+  return error.issues.flatMap((issue): ErrorDetail[] => {
+    const path = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({
+        field: path ? `${path}.${key}` : key,
+        message: 'is not a known field',
+      }));
+    }
+    if (issue.code === 'invalid_type' && issue.input === undefined) {
+      return [{ field: path, message: 'is required' }];
+    }
+    return [{ field: path || '(body)', message: issue.message }];
+  });
+}

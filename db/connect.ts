@@ -1,0 +1,36 @@
+import { MongoClient, type Db } from 'mongodb';
+import type { EmailDoc, EventDoc, IdempotencyDoc, SuppressionDoc } from './types';
+import { EmailStore } from './emails';
+import { EventStore } from './events';
+import { SuppressionStore } from './suppressions';
+import { IdempotencyStore } from './idempotency';
+
+export interface Stores {
+  db: Db;
+  emails: EmailStore;
+  events: EventStore;
+  suppressions: SuppressionStore;
+  idempotency: IdempotencyStore;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Connects, creates indexes (idempotent) and hands out one store per collection. */
+export async function connectStores(uri: string, dbName: string): Promise<Stores> {
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5000 });
+  await client.connect();
+  const db = client.db(dbName);
+  const stores: Stores = {
+    db,
+    emails: new EmailStore(db.collection<EmailDoc>('emails')),
+    events: new EventStore(db.collection<EventDoc>('events')),
+    suppressions: new SuppressionStore(db.collection<SuppressionDoc>('suppressions')),
+    idempotency: new IdempotencyStore(db.collection<IdempotencyDoc>('idempotency_keys')),
+    ping: async () => {
+      await db.command({ ping: 1 });
+    },
+    close: () => client.close(),
+  };
+  await Promise.all([stores.emails.ensureIndexes(), stores.events.ensureIndexes()]);
+  return stores;
+}

@@ -1,0 +1,58 @@
+import { MongoBulkWriteError, type Collection } from 'mongodb';
+import type { EventDoc } from './types';
+import { DUPLICATE_KEY } from './errors';
+
+export class EventStore {
+  constructor(private readonly events: Collection<EventDoc>) {}
+
+  async ensureIndexes(): Promise<void> {
+    await this.events.createIndex({ sgEventId: 1 }, { unique: true });
+    await this.events.createIndex({ emailId: 1, timestamp: 1, receivedAt: 1, seq: 1 });
+    await this.events.createIndex({ signaled: 1, receivedAt: 1 });
+  }
+
+  /**
+   * Stores a batch; events seen before (by dedupe key or sg_event_id) are skipped.
+   * Returns the events that were new.
+   */
+  async insertNew(docs: EventDoc[]): Promise<EventDoc[]> {
+    if (docs.length === 0) return [];
+    try {
+      await this.events.insertMany(docs, { ordered: false });
+      return docs;
+    } catch (err) {
+      if (!(err instanceof MongoBulkWriteError)) throw err;
+      const errors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
+      const other = errors.find((e) => e.code !== DUPLICATE_KEY);
+      if (other) throw err;
+      const duplicates = new Set(errors.map((e) => e.index));
+      return docs.filter((_, index) => !duplicates.has(index));
+    }
+  }
+
+  /** Events of this batch whose workflow has not yet been told, e.g. because Temporal was down last time. */
+  unsignaled(ids: string[]): Promise<EventDoc[]> {
+    return this.events
+      .find({ _id: { $in: ids }, signaled: false })
+      .sort({ timestamp: 1, receivedAt: 1, seq: 1 })
+      .toArray();
+  }
+
+  async markSignaled(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.events.updateMany({ _id: { $in: ids } }, { $set: { signaled: true } });
+  }
+
+  /** Events still waiting for their workflow, oldest first, that arrived before `before`. */
+  pending(before: Date, limit: number): Promise<EventDoc[]> {
+    return this.events
+      .find({ signaled: false, receivedAt: { $lt: before } })
+      .sort({ receivedAt: 1, seq: 1 })
+      .limit(limit)
+      .toArray();
+  }
+
+  forEmail(emailId: string): Promise<EventDoc[]> {
+    return this.events.find({ emailId }).sort({ timestamp: 1, receivedAt: 1, seq: 1 }).toArray();
+  }
+}

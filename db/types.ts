@@ -1,0 +1,70 @@
+import type { EmailStatus, Outcome } from '../workflows/status';
+
+export interface Address {
+  email: string;
+  name?: string;
+}
+
+export interface EmailContent {
+  text?: string;
+  html?: string;
+  templateId?: string;
+  templateData?: Record<string, unknown>;
+}
+
+/** What went to SendGrid and what came back; the API key is never stored. */
+export interface ProviderExchange {
+  messageId: string | null;
+  request: Record<string, unknown> | null;
+  response: { statusCode: number; headers: Record<string, string>; body: unknown } | null;
+  attempts: number;
+}
+
+export interface EmailDoc {
+  _id: string;
+  to: Address;
+  from: Address;
+  subject: string | null;
+  content: EmailContent;
+  campaignId: string | null;
+  categories: string[];
+  metadata: Record<string, string>;
+  deliveryTimeoutMs: number;
+  status: EmailStatus;
+  outcome: Outcome | null;
+  provider: ProviderExchange;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A stored webhook event. `_id` is the dedupe key that survives SendGrid changing sg_event_id on retries. */
+export interface EventDoc {
+  _id: string;
+  sgEventId: string;
+  emailId: string | null;
+  event: string;
+  timestamp: number;
+  /** Position in its batch: with receivedAt, keeps events of the same second in the order posted. */
+  seq: number;
+  raw: Record<string, unknown>;
+  receivedAt: Date;
+  /** Whether the email's workflow has been told, or knowingly skipped (unknown or finished email). */
+  signaled: boolean;
+}
+
+export interface SuppressionDoc {
+  _id: string;
+  email: string;
+  reason: string;
+  emailId: string | null;
+  event: string | null;
+  createdAt: Date;
+  expiresAt: Date | null;
+}
+
+export interface IdempotencyDoc {
+  _id: string;
+  bodyHash: string;
+  emailId: string;
+  createdAt: Date;
+}

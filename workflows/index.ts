@@ -1,0 +1,1 @@
+export { emailWorkflow } from './email';

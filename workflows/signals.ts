@@ -1,0 +1,36 @@
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { EmailStatus, Outcome } from './status';
+
+/**
+ * One SendGrid Event Webhook event, reduced to what decides an email's delivery.
+ * `key` identifies the event across SendGrid's retries (which may change sg_event_id).
+ */
+export interface DeliveryEvent {
+  key: string;
+  event: string;
+  /** Unix seconds, as SendGrid sends it. */
+  timestamp: number;
+  type?: string;
+  reason?: string;
+  status?: string;
+  response?: string;
+  attempt?: string;
+  url?: string;
+  bounceClassification?: string;
+}
+
+export interface EmailWorkflowInput {
+  emailId: string;
+  /** Normalised recipient address, for the suppression check; the message itself stays in MongoDB. */
+  to: string;
+  deliveryTimeoutMs: number;
+}
+
+export interface EmailState {
+  status: EmailStatus;
+  outcome: Outcome | null;
+  eventsSeen: number;
+}
+
+export const deliveryEventSignal = defineSignal<[DeliveryEvent]>('deliveryEvent');
+export const stateQuery = defineQuery<EmailState>('state');

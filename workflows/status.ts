@@ -1,0 +1,42 @@
+/** The lifecycle of one email, shared by the workflow, the store and the API. Pure: safe inside workflows. */
+export const EMAIL_STATUSES = [
+  'queued',
+  'sending',
+  'sent',
+  'deferred',
+  'delivered',
+  'bounced',
+  'dropped',
+  'suppressed',
+  'rejected',
+  'failed',
+  'unconfirmed',
+] as const;
+
+export type EmailStatus = (typeof EMAIL_STATUSES)[number];
+
+export const FINAL_STATUSES: readonly EmailStatus[] = [
+  'delivered',
+  'bounced',
+  'dropped',
+  'suppressed',
+  'rejected',
+  'failed',
+  'unconfirmed',
+];
+
+export function isFinal(status: EmailStatus): boolean {
+  return FINAL_STATUSES.includes(status);
+}
+
+export type FinalStatus =
+  'delivered' | 'bounced' | 'dropped' | 'suppressed' | 'rejected' | 'failed' | 'unconfirmed';
+
+/** The final word on an email: a sentence for people, and the raw facts behind it. */
+export interface Outcome {
+  result: FinalStatus;
+  reason: string;
+  detail: Record<string, unknown>;
+  /** ISO time the outcome was reached (the event's time when an event decided it). */
+  at: string;
+}
