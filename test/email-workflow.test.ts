@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import './support/runtime';
 import { startTimeSkipping } from '../dev/temporal';
 import type { Activities } from '../activities';
 import { providerRejected, providerThrottled, providerUnavailable } from '../activities/errors';

@@ -5,14 +5,12 @@
  * queue and database, so files and tests never see each other's emails.
  */
 import { randomUUID } from 'node:crypto';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import './runtime';
 import { startMongo } from '../../dev/mongo';
 import { type RunningSystem, startSystem } from '../../dev/system';
 import { startTemporal } from '../../dev/temporal';
 import { connectStores, type Stores } from '../../db/connect';
 import { generateSigningKeyPair } from '../../sandbox/signing';
-
-Runtime.install({ logger: new DefaultLogger('WARN') });
 
 export interface Infrastructure {
   temporalAddress: string;
