@@ -30,6 +30,7 @@ export function createApp(deps: AppDeps): Express {
       log,
       publicKey: config.webhookPublicKey,
       bodyLimitBytes: config.webhookBodyLimitBytes,
+      maxAgeMs: config.webhookMaxAgeMs,
     }),
   );
   app.use('/v1', requireApiKey(config.apiKeys), express.json({ limit: '1mb' }));

@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { type MongoConfig, type TemporalConfig, mongoConfig, temporalConfig } from '../lib/config';
-import { ConfigError, type Env, bool, list, port, positiveInt, required } from '../lib/env';
+import { ConfigError, type Env, bool, durationMs, list, port, positiveInt, required } from '../lib/env';
 import { parseAddress } from './address';
 import type { Address } from '../db/types';
 import { parsePublicKey } from './webhook-signature';
@@ -15,6 +15,8 @@ export interface ApiConfig {
   /** null only when verification was switched off explicitly. */
   webhookPublicKey: KeyObject | null;
   webhookBodyLimitBytes: number;
+  /** How old a signature's timestamp may be. SendGrid retries a failed post for up to 24 hours. */
+  webhookMaxAgeMs: number;
 }
 
 export function loadApiConfig(env: Env = process.env): ApiConfig {
@@ -33,6 +35,7 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
     webhookPublicKey: webhookKey(env),
     // SendGrid's batches reach 768 KB; express's default 100 kB would refuse them.
     webhookBodyLimitBytes: positiveInt(env, 'WEBHOOK_BODY_LIMIT_BYTES', 4 * 1024 * 1024),
+    webhookMaxAgeMs: durationMs(env, 'WEBHOOK_MAX_AGE', '25h'),
   };
 }
 

@@ -3,10 +3,10 @@
  * Validation errors name every bad field (`details[].field`), never just the first.
  */
 import { z } from 'zod';
+import { parseDuration } from '../lib/env';
 import { badRequest, type ErrorDetail } from './errors';
 
 const MAX_TIMEOUT_MS = 30 * 24 * 3_600_000;
-const DURATION_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 export const DEFAULT_DELIVERY_TIMEOUT = '96h';
 
@@ -19,7 +19,7 @@ export const address = z.strictObject({
 export const duration = z
   .string()
   .regex(/^\d+[smhd]$/, { error: 'must be a duration like "30s", "15m" or "96h"' })
-  .transform((text) => Number(text.slice(0, -1)) * DURATION_UNITS[text.slice(-1)])
+  .transform((text) => parseDuration(text) ?? 0)
   .refine((ms) => ms > 0 && ms <= MAX_TIMEOUT_MS, { error: 'must be more than 0 and at most 30 days' });
 
 export const sendEmailBody = z

@@ -60,6 +60,21 @@ export function bool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
+const DURATION_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "30s", "15m", "25h", "7d" → milliseconds. */
+export function parseDuration(text: string): number | undefined {
+  const match = /^(\d+)([smhd])$/.exec(text.trim());
+  return match ? Number(match[1]) * DURATION_UNITS[match[2]] : undefined;
+}
+
+export function durationMs(env: Env, name: string, fallback: string): number {
+  const raw = env[name]?.trim() || fallback;
+  const ms = parseDuration(raw);
+  if (!ms) throw new ConfigError(`${name} must be a duration like "30s", "15m", "25h" or "7d", got "${raw}"`);
+  return ms;
+}
+
 export function list(env: Env, name: string): string[] {
   return (env[name] ?? '')
     .split(',')
