@@ -49,6 +49,7 @@ function toMailData(email: EmailDoc): MailDataRequired {
     customArgs: { [EMAIL_ID_ARG]: email._id },
     ...(email.subject ? { subject: email.subject } : {}),
     ...(email.categories.length ? { categories: email.categories } : {}),
+    ...(email.asmGroupId !== null ? { asm: { groupId: email.asmGroupId } } : {}),
   };
   if (content.templateId) {
     return { ...base, templateId: content.templateId, dynamicTemplateData: content.templateData ?? {} };

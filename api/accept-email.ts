@@ -57,6 +57,7 @@ export async function acceptEmail(deps: AcceptDeps, req: AcceptRequest): Promise
       emailId: id,
       to: normalizeAddress(doc.to.email),
       deliveryTimeoutMs: doc.deliveryTimeoutMs,
+      ...(doc.asmGroupId !== null && { asmGroupId: doc.asmGroupId }),
     });
   } catch (err) {
     deps.log(`could not start the workflow of ${id}`, err);
@@ -92,6 +93,9 @@ function toEmailDoc(id: string, body: SendEmailBody, defaultFrom: Address): Emai
     campaignId: body.campaignId ?? null,
     categories: body.categories ?? [],
     metadata: body.metadata ?? {},
+    asmGroupId: body.asmGroupId ?? null,
+    callbackUrl: body.callbackUrl ?? null,
+    notifyEngagement: body.notifyEngagement ?? false,
     deliveryTimeoutMs: body.deliveryTimeout ?? DEFAULT_TIMEOUT_MS,
     status: 'queued',
     outcome: null,

@@ -38,6 +38,12 @@ export const sendEmailBody = z
       .refine((m) => Object.keys(m).length <= 10, { error: 'at most 10 metadata pairs' })
       .optional(),
     deliveryTimeout: duration.optional(),
+    asmGroupId: z.number().int().positive().optional(),
+    callbackUrl: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .max(2000)
+      .optional(),
+    notifyEngagement: z.boolean().optional(),
   })
   .superRefine((body, ctx) => {
     const hasBody = body.text !== undefined || body.html !== undefined;
@@ -56,6 +62,13 @@ export const sendEmailBody = z
         code: 'custom',
         path: ['subject'],
         message: 'subject is required unless templateId is given',
+      });
+    }
+    if (body.notifyEngagement && !body.callbackUrl) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['notifyEngagement'],
+        message: 'notifyEngagement needs callbackUrl',
       });
     }
     if (body.templateData && !body.templateId) {

@@ -29,6 +29,11 @@ export interface EmailDoc {
   campaignId: string | null;
   categories: string[];
   metadata: Record<string, string>;
+  /** SendGrid unsubscribe (ASM) group: a group unsubscribe suppresses only mail of that group. */
+  asmGroupId: number | null;
+  /** Where the final outcome (and, with notifyEngagement, each open and click) is POSTed. */
+  callbackUrl: string | null;
+  notifyEngagement: boolean;
   deliveryTimeoutMs: number;
   status: EmailStatus;
   outcome: Outcome | null;

@@ -63,7 +63,7 @@ export async function emailWorkflow(input: EmailWorkflowInput): Promise<Outcome>
     return outcome;
   };
 
-  const suppression = await checkSuppression(input.to);
+  const suppression = await checkSuppression(input.to, input.asmGroupId);
   if (suppression) return finish(suppressedOutcome(suppression, now()));
 
   state.status = 'sending';

@@ -24,6 +24,8 @@ export interface EmailWorkflowInput {
   /** Normalised recipient address, for the suppression check; the message itself stays in MongoDB. */
   to: string;
   deliveryTimeoutMs: number;
+  /** The email's ASM group, so a group unsubscribe stops it too. */
+  asmGroupId?: number;
 }
 
 export interface EmailState {
