@@ -102,7 +102,8 @@ describe('each sandbox row reaches its final status through the API', () => {
   it('click@: delivered, an open and a click counted', async () => {
     const email = await waitForEngagement(ids.click, (e) => e.engagement.clicks.count === 1);
     assert.equal(email.engagement.opens.count, 1);
-    assert.ok(email.events.find((e: { event: string }) => e.event === 'click').data.url);
+    const click = email.events.find((e: { event: string }) => e.event === 'click');
+    assert.deepEqual(email.engagement.clicks.urls, [{ url: click.data.url, count: 1 }]);
   });
 
   it('silent@: only processed, so unconfirmed at its delivery timeout', async () => {
