@@ -64,12 +64,16 @@ export interface ApiResponse {
   body: any;
 }
 
-export async function startTestSystem(name: string): Promise<TestSystem> {
+/** `temporalAddress` replaces the shared Temporal, for a test that stops and restarts its own. */
+export async function startTestSystem(
+  name: string,
+  opts: { temporalAddress?: string } = {},
+): Promise<TestSystem> {
   const infra = await acquireInfrastructure();
   const suffix = randomUUID().slice(0, 8);
   const { privateKey } = generateSigningKeyPair();
   const system = await startSystem({
-    temporalAddress: infra.temporalAddress,
+    temporalAddress: opts.temporalAddress ?? infra.temporalAddress,
     taskQueue: `${name}-${suffix}`,
     mongoUri: infra.mongoUri,
     mongoDb: `test_${name.replace(/\W/g, '_')}_${suffix}`,

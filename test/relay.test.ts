@@ -1,0 +1,90 @@
+/**
+ * No event lost, none applied twice: Temporal goes away, SendGrid's events still get a 200 because
+ * they are stored; when Temporal is back, the relay delivers each of them to its workflow once.
+ */
+import { after, before, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type RunningTemporal, startTemporal } from '../dev/temporal';
+import { parseSigningKey, signatureHeaders } from '../sandbox/signing';
+import { address, sendEmail, waitForStatus } from './support/emails';
+import { type TestSystem, startTestSystem } from './support/stack';
+import { waitFor } from './support/wait';
+
+let temporal: RunningTemporal;
+let sys: TestSystem;
+const dir = mkdtempSync(path.join(os.tmpdir(), 'mailroom-relay-'));
+const dbFile = path.join(dir, 'temporal.db');
+
+before(async () => {
+  temporal = await startTemporal({ dbFile });
+  sys = await startTestSystem('relay', { temporalAddress: temporal.address });
+});
+after(async () => {
+  await sys?.close();
+  await temporal?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function postEvents(events: Record<string, unknown>[]) {
+  const body = Buffer.from(JSON.stringify(events));
+  const headers = signatureHeaders(parseSigningKey(sys.signingKey), body);
+  return fetch(`${sys.api.url}/v1/webhooks/sendgrid`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
+}
+
+it('events posted while Temporal is down are stored, then applied exactly once when it is back', async () => {
+  const to = address('silent');
+  const id = await sendEmail(sys, to, { deliveryTimeout: '1h' });
+  await waitForStatus(sys, id, ['sent']);
+
+  const port = Number(temporal.address.split(':').pop());
+  await temporal.stop();
+
+  const now = Math.floor(Date.now() / 1000);
+  const events = ['delivered', 'open'].map((event, i) => ({
+    email: to,
+    event,
+    timestamp: now + i,
+    sg_event_id: `relay-${id}-${event}`,
+    mailroom_email_id: id,
+  }));
+  const res = await postEvents(events);
+  assert.equal(res.status, 200, 'stored, so SendGrid is answered 200 even with Temporal away');
+  const waiting = (await sys.stores.events.forEmail(id)).filter((e) => !e.signaled).map((e) => e.event);
+  assert.ok(waiting.includes('delivered') && waiting.includes('open'), `waiting: ${waiting.join(', ')}`);
+  assert.equal((await sys.call('GET', `/v1/emails/${id}`)).body.status, 'sent', 'nothing applied yet');
+
+  // SendGrid retries the batch while we are down: still stored once.
+  assert.equal((await postEvents(events)).status, 200);
+
+  temporal = await startTemporal({ port, dbFile });
+  const email = await waitForStatus(sys, id, ['delivered'], 60_000);
+  assert.equal(email.outcome.reason, "Delivered to the recipient's mail server");
+
+  await waitFor(async () => (await sys.stores.events.forEmail(id)).every((e) => e.signaled), {
+    timeoutMs: 30_000,
+    message: 'every stored event relayed',
+  });
+  const stored = await sys.stores.events.forEmail(id);
+  assert.deepEqual(
+    stored.map((e) => e.event).filter((e) => e !== 'processed'),
+    ['delivered', 'open'],
+    'each event stored once, though posted twice',
+  );
+
+  const history = await temporal.env.client.workflow.getHandle(id).fetchHistory();
+  const signaledKeys = (history.events ?? []).flatMap((e) =>
+    (e.workflowExecutionSignaledEventAttributes?.input?.payloads ?? []).map(
+      (p) => (JSON.parse(Buffer.from(p.data ?? []).toString('utf8')) as { key: string }).key,
+    ),
+  );
+  for (const event of stored.filter((e) => e.event !== 'processed')) {
+    assert.equal(signaledKeys.filter((key) => key === event._id).length, 1, `${event.event} signaled once`);
+  }
+});
