@@ -1,6 +1,7 @@
 import type { MailService } from '@sendgrid/mail';
 import type { EmailStore } from '../db/emails';
 import type { SuppressionStore } from '../db/suppressions';
+import { type CallbackOptions, createCallbackActivities } from './callbacks';
 import { createRecordingActivities } from './recording';
 import { createSendingActivities } from './sending';
 import { createSuppressionActivities } from './suppression';
@@ -9,6 +10,7 @@ export interface ActivityDeps {
   emails: EmailStore;
   suppressions: SuppressionStore;
   sendgrid: MailService;
+  callbacks: CallbackOptions;
 }
 
 /** The worker injects real clients; tests may inject their own. */
@@ -17,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSuppressionActivities(deps),
     ...createSendingActivities(deps),
     ...createRecordingActivities(deps),
+    ...createCallbackActivities(deps.callbacks),
   };
 }
 

@@ -12,6 +12,8 @@ export interface AcceptDeps {
   stores: Stores;
   temporal: TemporalGateway;
   defaultFrom: Address;
+  /** Attempts for an email's outcome callback (CALLBACK_MAX_ATTEMPTS). */
+  callbackMaxAttempts: number;
   log: (message: string, err: unknown) => void;
 }
 
@@ -58,6 +60,15 @@ export async function acceptEmail(deps: AcceptDeps, req: AcceptRequest): Promise
       to: normalizeAddress(doc.to.email),
       deliveryTimeoutMs: doc.deliveryTimeoutMs,
       ...(doc.asmGroupId !== null && { asmGroupId: doc.asmGroupId }),
+      ...(doc.callbackUrl && {
+        callback: {
+          url: doc.callbackUrl,
+          maxAttempts: deps.callbackMaxAttempts,
+          to: doc.to.email,
+          campaignId: doc.campaignId,
+          metadata: doc.metadata,
+        },
+      }),
     });
   } catch (err) {
     deps.log(`could not start the workflow of ${id}`, err);
@@ -80,6 +91,7 @@ function toEmailDoc(id: string, body: SendEmailBody, defaultFrom: Address): Emai
   return {
     _id: id,
     to: { ...body.to, email: body.to.email.trim() },
+    toNormalized: normalizeAddress(body.to.email),
     from: body.from ?? defaultFrom,
     subject: body.subject ?? null,
     content: {

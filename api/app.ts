@@ -5,6 +5,8 @@ import { requireApiKey } from './auth';
 import { errorHandler, notFoundRoute } from './errors';
 import { emailsRouter } from './routes/emails';
 import { healthRouter } from './routes/health';
+import { recipientsRouter } from './routes/recipients';
+import { suppressionsRouter } from './routes/suppressions';
 import { webhooksRouter } from './routes/webhooks';
 import type { TemporalGateway } from './temporal';
 
@@ -31,10 +33,15 @@ export function createApp(deps: AppDeps): Express {
       publicKey: config.webhookPublicKey,
       bodyLimitBytes: config.webhookBodyLimitBytes,
       maxAgeMs: config.webhookMaxAgeMs,
+      suppression: config.suppression,
+      callbackMaxAttempts: config.callbackMaxAttempts,
     }),
   );
   app.use('/v1', requireApiKey(config.apiKeys), express.json({ limit: '1mb' }));
-  app.use('/v1/emails', emailsRouter({ stores, temporal, defaultFrom: config.defaultFrom, log }));
+  const { defaultFrom, callbackMaxAttempts } = config;
+  app.use('/v1/emails', emailsRouter({ stores, temporal, defaultFrom, callbackMaxAttempts, log }));
+  app.use('/v1/suppressions', suppressionsRouter({ stores }));
+  app.use('/v1/recipients', recipientsRouter({ stores }));
   app.use(notFoundRoute);
   app.use(errorHandler(log));
   return app;

@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { type MongoConfig, type TemporalConfig, mongoConfig, temporalConfig } from '../lib/config';
 import { ConfigError, type Env, bool, durationMs, list, port, positiveInt, required } from '../lib/env';
+import type { SuppressionPolicy } from '../lib/suppression-policy';
 import { parseAddress } from './address';
 import type { Address } from '../db/types';
 import { parsePublicKey } from './webhook-signature';
@@ -17,7 +18,13 @@ export interface ApiConfig {
   webhookBodyLimitBytes: number;
   /** How old a signature's timestamp may be. SendGrid retries a failed post for up to 24 hours. */
   webhookMaxAgeMs: number;
+  /** How many times an outcome callback is tried before Mailroom gives up on it. */
+  callbackMaxAttempts: number;
+  /** When blocked (soft) bounces suppress an address, and for how long. */
+  suppression: SuppressionPolicy;
 }
+
+export const DEFAULT_CALLBACK_MAX_ATTEMPTS = 10;
 
 export function loadApiConfig(env: Env = process.env): ApiConfig {
   const apiKeys = list(env, 'API_KEYS');
@@ -36,6 +43,12 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
     // SendGrid's batches reach 768 KB; express's default 100 kB would refuse them.
     webhookBodyLimitBytes: positiveInt(env, 'WEBHOOK_BODY_LIMIT_BYTES', 4 * 1024 * 1024),
     webhookMaxAgeMs: durationMs(env, 'WEBHOOK_MAX_AGE', '25h'),
+    callbackMaxAttempts: positiveInt(env, 'CALLBACK_MAX_ATTEMPTS', DEFAULT_CALLBACK_MAX_ATTEMPTS),
+    suppression: {
+      softBounceLimit: positiveInt(env, 'SUPPRESSION_SOFT_BOUNCE_LIMIT', 3),
+      softBounceWindowMs: durationMs(env, 'SUPPRESSION_SOFT_BOUNCE_WINDOW', '7d'),
+      softBounceExpiryMs: durationMs(env, 'SUPPRESSION_SOFT_BOUNCE_EXPIRY', '30d'),
+    },
   };
 }
 

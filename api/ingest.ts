@@ -1,10 +1,19 @@
+import { createHash } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Stores } from '../db/connect';
-import type { EventDoc } from '../db/types';
-import { suppressionReason } from '../lib/suppression-policy';
+import type { EmailDoc, EventDoc } from '../db/types';
+import { normalizeAddress } from '../db/suppressions';
+import {
+  DEFAULT_SUPPRESSION_POLICY,
+  type SuppressionPolicy,
+  decide,
+  softBounceSuppression,
+  softBounceWindowStart,
+} from '../lib/suppression-policy';
 import { effectOf, supersededBy } from '../workflows/delivery';
-import { deliveryEventSignal } from '../workflows/signals';
 import { forEachLimit } from '../lib/pool';
+import type { Notification } from '../workflows/notify';
+import { DEFAULT_CALLBACK_MAX_ATTEMPTS } from './config';
 import type { TemporalGateway } from './temporal';
 import { type RawEvent, toDeliveryEvent, toEventDoc } from './webhook-events';
 
@@ -14,6 +23,10 @@ export interface IngestDeps {
   stores: Stores;
   temporal: TemporalGateway;
   log: (message: string, err?: unknown) => void;
+  /** The soft-bounce rules; the defaults when not given. */
+  suppression?: SuppressionPolicy;
+  /** Attempts per engagement callback (CALLBACK_MAX_ATTEMPTS); the default when not given. */
+  callbackMaxAttempts?: number;
 }
 
 /**
@@ -28,22 +41,68 @@ export async function ingestBatch(
   const receivedAt = new Date();
   const docs = raws.map((raw, i) => toEventDoc(raw, receivedAt, i));
   const fresh = await deps.stores.events.insertNew(docs);
-  for (const doc of fresh) await applySuppressionPolicy(deps.stores, doc);
+  const policy = deps.suppression ?? DEFAULT_SUPPRESSION_POLICY;
+  for (const doc of fresh) await applySuppressionPolicy(deps.stores, policy, doc);
   await signalWorkflows(deps, await deps.stores.events.unsignaled(docs.map((doc) => doc._id)));
+  await notifyEngagement(deps, fresh);
   return { stored: fresh.length, duplicates: docs.length - fresh.length };
 }
 
-async function applySuppressionPolicy(stores: Stores, doc: EventDoc): Promise<void> {
-  const reason = suppressionReason({ event: doc.event, type: doc.raw.type, reason: doc.raw.reason });
-  if (reason) {
-    await stores.suppressions.add({
-      email: String(doc.raw.email),
-      reason,
-      emailId: doc.emailId,
-      event: doc._id,
-      createdAt: new Date(doc.timestamp * 1000),
-      expiresAt: null,
-    });
+/**
+ * Puts the event's address on the suppression list, or takes it off one group's list, as the policy says
+ * (lib/suppression-policy.ts). Soft bounces are counted from the stored events, this one included.
+ */
+async function applySuppressionPolicy(
+  stores: Stores,
+  policy: SuppressionPolicy,
+  doc: EventDoc,
+): Promise<void> {
+  const decision = decide({
+    event: doc.event,
+    type: doc.raw.type,
+    reason: doc.raw.reason,
+    asm_group_id: doc.raw.asm_group_id,
+  });
+  const email = String(doc.raw.email);
+  const recipient = normalizeAddress(email);
+  const at = new Date(doc.timestamp * 1000);
+  const cause = { email, emailId: doc.emailId, event: doc._id, createdAt: at };
+  switch (decision.kind) {
+    case 'none':
+      return;
+    case 'suppress':
+      await stores.suppressions.add({ ...cause, reason: decision.reason, expiresAt: null });
+      return;
+    case 'soft-bounce': {
+      const since = softBounceWindowStart(policy, doc.receivedAt);
+      const count = await stores.events.countForRecipient(recipient, 'bounce', since, { type: 'blocked' });
+      const suppression = softBounceSuppression(count, policy, doc.receivedAt);
+      if (suppression) await stores.suppressions.add({ ...cause, ...suppression });
+      return;
+    }
+    case 'group-unsubscribe': {
+      // A resubscribe to the group made later (and already here, out of order) wins.
+      const resubscribed = await stores.events.countForRecipient(
+        recipient,
+        'group_resubscribe',
+        doc.timestamp,
+        {
+          asm_group_id: { $in: [decision.groupId, String(decision.groupId)] },
+        },
+      );
+      if (resubscribed === 0) {
+        await stores.suppressions.add({
+          ...cause,
+          groupId: decision.groupId,
+          reason: decision.reason,
+          expiresAt: null,
+        });
+      }
+      return;
+    }
+    case 'group-resubscribe':
+      await stores.suppressions.lift(email, decision.groupId, at);
+      return;
   }
 }
 
@@ -78,7 +137,7 @@ export async function signalWorkflows(deps: IngestDeps, docs: EventDoc[]): Promi
 
 async function deliver(deps: IngestDeps, emailId: string, doc: EventDoc): Promise<void> {
   try {
-    await deps.temporal.client.workflow.getHandle(emailId).signal(deliveryEventSignal, toDeliveryEvent(doc));
+    await deps.temporal.signalEmail(emailId, toDeliveryEvent(doc));
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
     const effect = effectOf(toDeliveryEvent(doc));
@@ -86,4 +145,57 @@ async function deliver(deps: IngestDeps, emailId: string, doc: EventDoc): Promis
       await deps.stores.emails.setLateOutcome(emailId, effect.outcome, supersededBy(effect.outcome.result));
     }
   }
+}
+
+const ENGAGEMENT_EVENTS = new Set(['open', 'click']);
+
+/**
+ * Starts a callback for each new open or click of an email that asked for them (`notifyEngagement`).
+ * The workflow id comes from the event's dedupe key, so an event SendGrid repeats never notifies twice.
+ * Best-effort: if Temporal cannot be reached the failure is logged and the event, stored, is not notified.
+ */
+async function notifyEngagement(deps: IngestDeps, fresh: EventDoc[]): Promise<void> {
+  const events = fresh.filter((doc) => doc.emailId && ENGAGEMENT_EVENTS.has(doc.event));
+  const emails = new Map<string, Promise<EmailDoc | null>>();
+  await forEachLimit(events, SIGNAL_CONCURRENCY, async (doc) => {
+    const emailId = doc.emailId as string;
+    try {
+      if (!emails.has(emailId)) emails.set(emailId, deps.stores.emails.get(emailId));
+      const email = await emails.get(emailId);
+      if (!email?.notifyEngagement || !email.callbackUrl) return;
+      const workflowId = engagementNotificationId(emailId, doc);
+      await deps.temporal.startNotify(workflowId, {
+        url: email.callbackUrl,
+        notification: engagementNotification(workflowId, email, doc),
+        maxAttempts: deps.callbackMaxAttempts ?? DEFAULT_CALLBACK_MAX_ATTEMPTS,
+      });
+    } catch (err) {
+      deps.log(`could not start the ${doc.event} callback of ${emailId}; it will not be sent`, err);
+    }
+  });
+}
+
+/** `<emailId>:<event>:<hash of the event's dedupe key>`: a click's key holds its URL, a hash has a fixed length. */
+export function engagementNotificationId(emailId: string, doc: EventDoc): string {
+  return `${emailId}:${doc.event}:${createHash('sha256').update(doc._id).digest('hex').slice(0, 16)}`;
+}
+
+function engagementNotification(id: string, email: EmailDoc, doc: EventDoc): Notification {
+  const url = typeof doc.raw.url === 'string' ? doc.raw.url : undefined;
+  return {
+    id,
+    type: 'email.engagement',
+    emailId: email._id,
+    to: email.to.email,
+    status: email.status,
+    outcome: email.outcome,
+    event: {
+      event: doc.event,
+      at: new Date(doc.timestamp * 1000).toISOString(),
+      ...(url !== undefined && { url }),
+      ...(doc.raw.sg_machine_open === true && { machineOpen: true }),
+    },
+    campaignId: email.campaignId,
+    metadata: email.metadata,
+  };
 }

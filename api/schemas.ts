@@ -3,6 +3,7 @@
  * Validation errors name every bad field (`details[].field`), never just the first.
  */
 import { z } from 'zod';
+import { normalizeAddress } from '../db/suppressions';
 import { parseDuration } from '../lib/env';
 import { badRequest, type ErrorDetail } from './errors';
 
@@ -103,3 +104,60 @@ function toDetails(error: z.ZodError): ErrorDetail[] {
     return [{ field: path || '(body)', message: issue.message }];
   });
 }
+
+/* Suppressions and recipients. Path and query values arrive as strings. */
+
+/** An address in a path: compared trimmed and case-insensitively, so normalized before it is checked. */
+const addressParam = z
+  .string()
+  .transform(normalizeAddress)
+  .pipe(z.email({ error: 'must be an email address' }));
+
+/** A whole number in a query string, at least 1 and at most `max`. */
+function queryInt(max = Number.MAX_SAFE_INTEGER) {
+  const range =
+    max === Number.MAX_SAFE_INTEGER ? 'a positive whole number' : `a whole number from 1 to ${max}`;
+  return z
+    .string({ error: `must be ${range}` })
+    .regex(/^\d{1,16}$/, { error: `must be ${range}` })
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= max, { error: `must be ${range}` });
+}
+
+/** Paging cursors are opaque to callers: base64url of the last `_id` of a page. */
+export const encodeCursor = (id: string) => Buffer.from(id, 'utf8').toString('base64url');
+
+export const SUPPRESSIONS_PAGE = { default: 50, max: 500 };
+export const RECIPIENT_EMAILS = { default: 20, max: 100 };
+
+export const listSuppressionsQuery = z.object({
+  reason: z.string({ error: 'must be a reason, as entries show it' }).min(1).max(500).optional(),
+  limit: queryInt(SUPPRESSIONS_PAGE.max).default(SUPPRESSIONS_PAGE.default),
+  cursor: z
+    .string({ error: 'must be the nextCursor of a previous page' })
+    .regex(/^[A-Za-z0-9_-]{1,2000}$/, { error: 'must be the nextCursor of a previous page' })
+    .transform((cursor) => Buffer.from(cursor, 'base64url').toString('utf8'))
+    .optional(),
+});
+
+/** `/v1/suppressions/:email`, with `?groupId=` for an ASM group's entry instead of the global one. */
+export const suppressionTarget = z.object({
+  email: addressParam,
+  groupId: queryInt().optional(),
+});
+
+export const putSuppressionBody = z.strictObject({
+  reason: z.string().trim().min(1, { error: 'must not be empty' }).max(500),
+  expiresAt: z.iso
+    .datetime({ offset: true, error: 'must be an ISO 8601 date-time, like "2027-01-31T00:00:00Z"' })
+    .transform((text) => new Date(text))
+    .refine((date) => date.getTime() > Date.now(), { error: 'must be in the future' })
+    .nullable()
+    .optional(),
+  groupId: z.number({ error: 'must be an ASM group id (a positive integer)' }).int().positive().optional(),
+});
+
+export const recipientQuery = z.object({
+  email: addressParam,
+  limit: queryInt(RECIPIENT_EMAILS.max).default(RECIPIENT_EMAILS.default),
+});

@@ -1,4 +1,5 @@
 /** SendGrid Event Webhook batches: validation and the mapping to stored events and workflow signals. */
+import { normalizeAddress } from '../db/suppressions';
 import type { EventDoc } from '../db/types';
 import { EMAIL_ID_ARG } from '../lib/custom-args';
 import type { DeliveryEvent } from '../workflows/signals';
@@ -39,6 +40,7 @@ export function toEventDoc(raw: RawEvent, receivedAt: Date, seq: number): EventD
     _id: key,
     sgEventId: typeof raw.sg_event_id === 'string' && raw.sg_event_id ? raw.sg_event_id : `none:${key}`,
     emailId,
+    recipient: normalizeAddress(raw.email),
     event: raw.event,
     timestamp: raw.timestamp,
     seq,

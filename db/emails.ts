@@ -9,6 +9,7 @@ export class EmailStore {
   async ensureIndexes(): Promise<void> {
     await this.emails.createIndex({ 'to.email': 1, createdAt: -1 });
     await this.emails.createIndex({ campaignId: 1, createdAt: -1 });
+    await this.emails.createIndex({ toNormalized: 1, createdAt: -1 });
   }
 
   async insert(doc: EmailDoc): Promise<void> {
@@ -17,6 +18,24 @@ export class EmailStore {
 
   get(id: string): Promise<EmailDoc | null> {
     return this.emails.findOne({ _id: id });
+  }
+
+  /** The latest emails to an address (normalized), newest first, without their content. */
+  recentTo(
+    toNormalized: string,
+    limit: number,
+  ): Promise<Pick<EmailDoc, '_id' | 'subject' | 'status' | 'outcome' | 'createdAt'>[]> {
+    return this.emails
+      .find({ toNormalized })
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(limit)
+      .project<Pick<EmailDoc, '_id' | 'subject' | 'status' | 'outcome' | 'createdAt'>>({
+        subject: 1,
+        status: 1,
+        outcome: 1,
+        createdAt: 1,
+      })
+      .toArray();
   }
 
   /** Every hand-over attempt to SendGrid, successful or not, with the latest exchange. */

@@ -1,4 +1,4 @@
-import { MongoBulkWriteError, type Collection } from 'mongodb';
+import { MongoBulkWriteError, type Collection, type Filter } from 'mongodb';
 import type { EventDoc } from './types';
 import { DUPLICATE_KEY } from './errors';
 
@@ -9,6 +9,7 @@ export class EventStore {
     await this.events.createIndex({ sgEventId: 1 }, { unique: true });
     await this.events.createIndex({ emailId: 1, timestamp: 1, receivedAt: 1, seq: 1 });
     await this.events.createIndex({ signaled: 1, receivedAt: 1 });
+    await this.events.createIndex({ recipient: 1, event: 1, timestamp: 1 });
   }
 
   /**
@@ -50,6 +51,21 @@ export class EventStore {
       .sort({ receivedAt: 1, seq: 1 })
       .limit(limit)
       .toArray();
+  }
+
+  /**
+   * How many events of one kind an address has had since `since` (unix seconds, inclusive); `raw`
+   * narrows by fields of the event as SendGrid sent it, e.g. `{ type: 'blocked' }`.
+   */
+  countForRecipient(
+    recipient: string,
+    event: string,
+    since: number,
+    raw: Record<string, unknown> = {},
+  ): Promise<number> {
+    const filter: Filter<EventDoc> = { recipient, event, timestamp: { $gte: since } };
+    for (const [name, value] of Object.entries(raw)) Object.assign(filter, { [`raw.${name}`]: value });
+    return this.events.countDocuments(filter);
   }
 
   forEmail(emailId: string): Promise<EventDoc[]> {

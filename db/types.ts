@@ -23,6 +23,8 @@ export interface ProviderExchange {
 export interface EmailDoc {
   _id: string;
   to: Address;
+  /** `to.email` trimmed and lower-cased, for finding a recipient's mail. Absent on records written before it. */
+  toNormalized?: string;
   from: Address;
   subject: string | null;
   content: EmailContent;
@@ -47,6 +49,8 @@ export interface EventDoc {
   _id: string;
   sgEventId: string;
   emailId: string | null;
+  /** The event's `email`, trimmed and lower-cased: counts an address's events (soft bounces). */
+  recipient?: string;
   event: string;
   timestamp: number;
   /** Position in its batch: with receivedAt, keeps events of the same second in the order posted. */
@@ -57,9 +61,12 @@ export interface EventDoc {
   signaled: boolean;
 }
 
+/** `_id` is the address for a global entry, `<address>#group:<id>` for one ASM group's entry. */
 export interface SuppressionDoc {
   _id: string;
   email: string;
+  /** null (or absent, on entries written before groups): every email; otherwise that ASM group only. */
+  groupId?: number | null;
   reason: string;
   emailId: string | null;
   event: string | null;

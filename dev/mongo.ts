@@ -53,7 +53,9 @@ export async function startMongo(opts: MongoOptions = {}): Promise<RunningMongo>
       [
         '--handler=sqlite',
         // A file URL, so a data dir with spaces or other odd characters survives FerretDB's URL parsing.
-        `--sqlite-url=${pathToFileURL(dataDir).href}/`,
+        // IMMEDIATE transactions take the write lock up front and wait for it (busy_timeout); the default
+        // deferred ones fail with SQLITE_BUSY ("database is locked") when two writers meet under load.
+        `--sqlite-url=${pathToFileURL(dataDir).href}/?_txlock=immediate`,
         `--state-dir=${dataDir}`,
         `--listen-addr=${HOST}:${port}`,
         // "-" turns off the metrics/pprof listener, whose fixed default port would clash between instances.

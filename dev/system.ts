@@ -28,6 +28,8 @@ export interface SystemOptions {
   signingKey: string;
   sandboxEventDelayMs?: number;
   sandboxBatchIntervalMs?: number;
+  /** The worker's CALLBACK_SECRET; DEV_CALLBACK_SECRET when not given. */
+  callbackSecret?: string;
   host?: string;
   log?: Log;
   sandboxLog?: (line: string) => void;
@@ -43,6 +45,9 @@ export interface RunningSystem {
 
 /** The key the sandbox accepts; "SG." because @sendgrid/client warns about keys without it. */
 export const SANDBOX_SENDGRID_KEY = 'SG.sandbox-key';
+
+/** What `npm start` signs outcome callbacks with (README, "Outcome callbacks"). */
+export const DEV_CALLBACK_SECRET = 'mailroom-dev-callback-secret';
 
 export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   const host = opts.host ?? '127.0.0.1';
@@ -80,7 +85,12 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     const sandbox = await startSandbox(loadSandboxConfig(sandboxEnv), opts.sandboxLog);
     closers.push(() => sandbox.close());
 
-    const workerEnv = { ...common, SENDGRID_API_KEY: SANDBOX_SENDGRID_KEY, SENDGRID_API_URL: sandbox.url };
+    const workerEnv = {
+      ...common,
+      SENDGRID_API_KEY: SANDBOX_SENDGRID_KEY,
+      SENDGRID_API_URL: sandbox.url,
+      CALLBACK_SECRET: opts.callbackSecret ?? DEV_CALLBACK_SECRET,
+    };
     const workerConfig = loadWorkerConfig(workerEnv);
     const stores = await connectStores(workerConfig.mongo.uri, workerConfig.mongo.dbName);
     closers.push(() => stores.close());

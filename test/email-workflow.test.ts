@@ -6,6 +6,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import './support/runtime';
@@ -14,7 +17,7 @@ import type { Activities } from '../activities';
 import { providerRejected, providerThrottled, providerUnavailable } from '../activities/errors';
 import { workflowBundle } from '../worker/worker';
 import { emailWorkflow } from '../workflows';
-import { type DeliveryEvent, deliveryEventSignal } from '../workflows/signals';
+import { type CallbackTarget, type DeliveryEvent, deliveryEventSignal } from '../workflows/signals';
 import type { EmailStatus, Outcome } from '../workflows/status';
 
 const HOUR = 3_600_000;
@@ -37,7 +40,7 @@ interface Fakes {
 }
 
 function fakeActivities(fakes: Fakes) {
-  const calls = { sends: 0, statuses: [] as EmailStatus[], outcomes: [] as Outcome[] };
+  const calls = { sends: 0, callbacks: 0, statuses: [] as EmailStatus[], outcomes: [] as Outcome[] };
   const plan = fakes.sends ?? ['ok'];
   const activities: Activities = {
     async checkSuppression() {
@@ -59,6 +62,10 @@ function fakeActivities(fakes: Fakes) {
     async recordOutcome(_id, outcome) {
       calls.outcomes.push(outcome);
     },
+    // Only the callback test below gives an email a callbackUrl; test/notify-workflow.test.ts covers the rest.
+    async postCallback() {
+      calls.callbacks++;
+    },
   };
   return { activities, calls };
 }
@@ -73,7 +80,7 @@ function event(name: string, extra: Partial<DeliveryEvent> = {}): DeliveryEvent 
 async function run(
   fakes: Fakes,
   events: DeliveryEvent[],
-  options: { timeoutMs?: number; signalFirst?: boolean } = {},
+  options: { timeoutMs?: number; callback?: CallbackTarget; record?: string } = {},
 ) {
   const { activities, calls } = fakeActivities(fakes);
   const taskQueue = `wf-${randomUUID()}`;
@@ -88,21 +95,43 @@ async function run(
       taskQueue,
       workflowId: `em_${randomUUID()}`,
       args: [
-        { emailId: 'em_test', to: 'someone@example.com', deliveryTimeoutMs: options.timeoutMs ?? 96 * HOUR },
+        {
+          emailId: 'em_test',
+          to: 'someone@example.com',
+          deliveryTimeoutMs: options.timeoutMs ?? 96 * HOUR,
+          ...(options.callback && { callback: options.callback }),
+        },
       ],
     });
     for (const e of events) await handle.signal(deliveryEventSignal, e);
-    return handle.result();
+    const result = await handle.result();
+    const history = await handle.fetchHistory();
+    if (options.record && process.env.RECORD_HISTORIES) recordHistory(options.record, history);
+    return { outcome: result, history };
   });
-  return { outcome, calls };
+  return { outcome: outcome.outcome, history: outcome.history, calls };
+}
+
+/**
+ * `npm run record-histories` saves the histories of the paths named below as fixtures for
+ * test/replay.test.ts, which replays them against the current workflow code to catch nondeterminism.
+ */
+const HISTORIES = path.join(__dirname, 'fixtures', 'histories');
+function recordHistory(name: string, history: temporal.api.history.v1.IHistory): void {
+  mkdirSync(HISTORIES, { recursive: true });
+  // Binary protobuf: exact, and free of the JSON enum-naming differences between SDK versions.
+  writeFileSync(path.join(HISTORIES, `${name}.binpb`), temporal.api.history.v1.History.encode(history).finish());
 }
 
 describe('email workflow: the sandbox table', () => {
   it('anything else: processed, delivered → delivered', async () => {
-    const { outcome, calls } = await run({}, [
-      event('processed'),
-      event('delivered', { response: '250 OK' }),
-    ]);
+    const { outcome, calls } = await run(
+      {},
+      [event('processed'), event('delivered', { response: '250 OK' })],
+      {
+        record: 'delivered',
+      },
+    );
     assert.equal(outcome.result, 'delivered');
     assert.equal(outcome.reason, "Delivered to the recipient's mail server");
     assert.deepEqual(outcome.detail, { response: '250 OK' });
@@ -116,7 +145,7 @@ describe('email workflow: the sandbox table', () => {
       reason: '550 5.1.1 The email account that you tried to reach does not exist',
       bounceClassification: 'Invalid Address',
     });
-    const { outcome } = await run({}, [event('processed'), bounce]);
+    const { outcome } = await run({}, [event('processed'), bounce], { record: 'bounced' });
     assert.equal(outcome.result, 'bounced');
     assert.equal(outcome.reason, 'The mailbox does not exist (550 5.1.1)');
     assert.equal(outcome.detail.smtpStatus, '5.1.1');
@@ -142,13 +171,15 @@ describe('email workflow: the sandbox table', () => {
       event('deferred', { attempt: '2' }),
       event('delivered'),
     ];
-    const { outcome, calls } = await run({}, events);
+    const { outcome, calls } = await run({}, events, { record: 'deferred-then-delivered' });
     assert.equal(outcome.result, 'delivered');
     assert.deepEqual(calls.statuses, ['deferred']);
   });
 
   it('drop: ends dropped with SendGrid reason in words', async () => {
-    const { outcome } = await run({}, [event('dropped', { reason: 'Invalid', status: '5.1.1' })]);
+    const { outcome } = await run({}, [event('dropped', { reason: 'Invalid', status: '5.1.1' })], {
+      record: 'dropped',
+    });
     assert.equal(outcome.result, 'dropped');
     assert.equal(outcome.reason, 'SendGrid did not send it: the address is not a valid email address');
     assert.equal(outcome.detail.sendgridReason, 'Invalid');
@@ -166,7 +197,7 @@ describe('email workflow: the sandbox table', () => {
   it('silent: no final event within the 96 h default ends unconfirmed, the time skipped', async () => {
     const startedAt = Date.now();
     const envStart = await env.currentTimeMs();
-    const { outcome } = await run({}, [event('processed')]);
+    const { outcome } = await run({}, [event('processed')], { record: 'unconfirmed' });
     assert.equal(outcome.result, 'unconfirmed');
     assert.equal(outcome.reason, 'No confirmation of delivery within 96 hours');
     assert.ok((await env.currentTimeMs()) - envStart >= 96 * HOUR, 'server time moved past the timeout');
@@ -174,7 +205,7 @@ describe('email workflow: the sandbox table', () => {
   });
 
   it('reject: a 400 is not retried and ends rejected', async () => {
-    const { outcome, calls } = await run({ sends: ['reject'] }, []);
+    const { outcome, calls } = await run({ sends: ['reject'] }, [], { record: 'rejected' });
     assert.equal(outcome.result, 'rejected');
     assert.match(outcome.reason, /^SendGrid refused the request: 400: The from object/);
     assert.equal(outcome.detail.statusCode, 400);
@@ -182,7 +213,9 @@ describe('email workflow: the sandbox table', () => {
   });
 
   it('error: 500 twice is retried, then sent and delivered', async () => {
-    const { outcome, calls } = await run({ sends: ['error', 'error', 'ok'] }, [event('delivered')]);
+    const { outcome, calls } = await run({ sends: ['error', 'error', 'ok'] }, [event('delivered')], {
+      record: 'retried-then-delivered',
+    });
     assert.equal(outcome.result, 'delivered');
     assert.equal(calls.sends, 3);
   });
@@ -194,7 +227,7 @@ describe('email workflow: the sandbox table', () => {
   });
 
   it('a provider down on every attempt ends failed after the retry limit', async () => {
-    const { outcome, calls } = await run({ sends: ['error'] }, []);
+    const { outcome, calls } = await run({ sends: ['error'] }, [], { record: 'failed' });
     assert.equal(outcome.result, 'failed');
     assert.match(outcome.reason, /SendGrid failed \(500\)/);
     assert.equal(calls.sends, 5);
@@ -204,7 +237,7 @@ describe('email workflow: the sandbox table', () => {
 describe('email workflow: suppression, ordering and timeouts', () => {
   it('a suppressed address is never sent and ends suppressed with the entry reason', async () => {
     const suppressed = { reason: 'hard bounce', createdAt: '2026-11-02T10:00:00.000Z' };
-    const { outcome, calls } = await run({ suppressed }, []);
+    const { outcome, calls } = await run({ suppressed }, [], { record: 'suppressed' });
     assert.equal(outcome.result, 'suppressed');
     assert.equal(outcome.reason, 'On the suppression list since 2026-11-02: hard bounce');
     assert.equal(calls.sends, 0);
@@ -242,7 +275,9 @@ describe('email workflow: suppression, ordering and timeouts', () => {
   });
 
   it('out of order: an open before delivered counts as delivered; a deferred after it changes nothing', async () => {
-    const { outcome, calls } = await run({}, [event('open'), event('delivered'), event('deferred')]);
+    const { outcome, calls } = await run({}, [event('open'), event('delivered'), event('deferred')], {
+      record: 'out-of-order',
+    });
     assert.equal(outcome.result, 'delivered');
     assert.equal(outcome.detail.evidence, 'open');
     assert.deepEqual(calls.statuses, []);
@@ -253,5 +288,27 @@ describe('email workflow: suppression, ordering and timeouts', () => {
     assert.equal(outcome.result, 'unconfirmed');
     assert.equal(outcome.reason, 'No confirmation of delivery within 15 minutes');
     assert.deepEqual(calls.statuses, ['deferred']);
+  });
+});
+
+describe('email workflow: outcome callback', () => {
+  it('an email with a callbackUrl starts its notification as a child and completes without waiting', async () => {
+    const callback = {
+      url: 'http://127.0.0.1:9/hook',
+      maxAttempts: 3,
+      to: 'someone@example.com',
+      campaignId: null,
+      metadata: {},
+    };
+    const { outcome, history } = await run({}, [event('delivered')], {
+      callback,
+      record: 'delivered-with-callback',
+    });
+    assert.equal(outcome.result, 'delivered');
+    const started = (history.events ?? []).flatMap((e) => {
+      const attrs = e.startChildWorkflowExecutionInitiatedEventAttributes;
+      return attrs ? [attrs.workflowType?.name] : [];
+    });
+    assert.deepEqual(started, ['notifyWorkflow']);
   });
 });

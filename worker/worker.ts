@@ -38,6 +38,8 @@ export interface RunningWorker {
 }
 
 export async function startWorker(config: WorkerConfig, stores: Stores): Promise<RunningWorker> {
+  if (!config.callbacks.secret)
+    console.warn('CALLBACK_SECRET is not set: outcome callbacks will fail (and retry) until it is');
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const worker = await Worker.create({
     connection,
@@ -48,6 +50,7 @@ export async function startWorker(config: WorkerConfig, stores: Stores): Promise
       emails: stores.emails,
       suppressions: stores.suppressions,
       sendgrid: createSendGrid(config.sendgrid),
+      callbacks: config.callbacks,
     }),
   });
   const done = worker.run().finally(() => connection.close());

@@ -8,6 +8,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { effectOf, suppressedOutcome, unconfirmedOutcome } from './delivery';
+import { startOutcomeCallback } from './notify';
 import {
   type DeliveryEvent,
   type EmailState,
@@ -60,6 +61,7 @@ export async function emailWorkflow(input: EmailWorkflowInput): Promise<Outcome>
     state.status = outcome.result;
     state.outcome = outcome;
     log.info('email finished', { emailId: input.emailId, result: outcome.result });
+    if (input.callback) await startOutcomeCallback(input.emailId, input.callback, outcome);
     return outcome;
   };
 

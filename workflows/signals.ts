@@ -26,6 +26,20 @@ export interface EmailWorkflowInput {
   deliveryTimeoutMs: number;
   /** The email's ASM group, so a group unsubscribe stops it too. */
   asmGroupId?: number;
+  /** Present when the email has a callbackUrl: where and how its outcome is POSTed. */
+  callback?: CallbackTarget;
+}
+
+/**
+ * An outcome callback's target, and the email facts its notification repeats (the record itself stays
+ * in MongoDB; these are small: metadata is at most 10 short pairs).
+ */
+export interface CallbackTarget {
+  url: string;
+  maxAttempts: number;
+  to: string;
+  campaignId: string | null;
+  metadata: Record<string, string>;
 }
 
 export interface EmailState {

@@ -1,0 +1,39 @@
+/**
+ * Determinism guard: recorded histories of each path of the email workflow (test/fixtures/histories,
+ * written by `npm run record-histories`) are replayed against the current workflow code. A change
+ * that would break workflows already running (a reordered activity, a removed timer) fails here;
+ * such a change needs `patched()`, and new fixtures recorded next to the old ones.
+ */
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import './support/runtime';
+import { workflowBundle } from '../worker/worker';
+
+const HISTORIES = path.join(__dirname, 'fixtures', 'histories');
+const files = readdirSync(HISTORIES).filter((name) => name.endsWith('.binpb'));
+
+it('there is a recorded history for every path the workflow can take', () => {
+  const paths = files.map((name) => name.replace(/\.binpb$/, ''));
+  for (const expected of ['delivered', 'bounced', 'dropped', 'suppressed', 'rejected', 'failed', 'unconfirmed']) {
+    assert.ok(paths.includes(expected), `missing fixture ${expected}.binpb`);
+  }
+});
+
+it('every recorded history replays against the current workflow code', async () => {
+  const histories = files.map((name) => ({
+    workflowId: name,
+    history: temporal.api.history.v1.History.decode(readFileSync(path.join(HISTORIES, name))),
+  }));
+  const failures: string[] = [];
+  let replayed = 0;
+  for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {
+    replayed++;
+    if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+  }
+  assert.equal(replayed, files.length);
+  assert.deepEqual(failures, []);
+});
