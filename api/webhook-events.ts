@@ -52,14 +52,16 @@ export function toEventDoc(raw: RawEvent, receivedAt: Date, seq: number): EventD
 
 /**
  * sg_event_id has been seen to change between SendGrid's retries, so an event is also known by
- * (email, event, timestamp, url), plus a deferral's attempt number: two deferrals can share a second.
+ * (email, event, timestamp, url), plus a deferral's attempt number and a bounce's type: two deferrals,
+ * or a blocked and a hard bounce known only by their address, can share a second.
  */
 function dedupeKey(raw: RawEvent, emailId: string | null): string {
   const messageId = typeof raw.sg_message_id === 'string' ? raw.sg_message_id.split('.')[0] : null;
   const subject = emailId ?? messageId ?? raw.email.trim().toLowerCase();
   const url = typeof raw.url === 'string' ? raw.url : '';
   const attempt = typeof raw.attempt === 'string' ? raw.attempt : '';
-  return `${subject}|${raw.event}|${raw.timestamp}|${url}|${attempt}`;
+  const type = typeof raw.type === 'string' ? raw.type : '';
+  return `${subject}|${raw.event}|${raw.timestamp}|${url}|${attempt}|${type}`;
 }
 
 export function toDeliveryEvent(doc: EventDoc): DeliveryEvent {

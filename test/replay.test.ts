@@ -18,7 +18,15 @@ const files = readdirSync(HISTORIES).filter((name) => name.endsWith('.binpb'));
 
 it('there is a recorded history for every path the workflow can take', () => {
   const paths = files.map((name) => name.replace(/\.binpb$/, ''));
-  for (const expected of ['delivered', 'bounced', 'dropped', 'suppressed', 'rejected', 'failed', 'unconfirmed']) {
+  for (const expected of [
+    'delivered',
+    'bounced',
+    'dropped',
+    'suppressed',
+    'rejected',
+    'failed',
+    'unconfirmed',
+  ]) {
     assert.ok(paths.includes(expected), `missing fixture ${expected}.binpb`);
   }
 });
@@ -30,7 +38,10 @@ it('every recorded history replays against the current workflow code', async () 
   }));
   const failures: string[] = [];
   let replayed = 0;
-  for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {
+  for await (const result of Worker.runReplayHistories(
+    { workflowBundle: await workflowBundle() },
+    histories,
+  )) {
     replayed++;
     if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
   }
