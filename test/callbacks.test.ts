@@ -12,7 +12,6 @@ import path from 'node:path';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { engagementNotificationId } from '../api/ingest';
 import { freePort } from '../dev/ports';
-import { parseSigningKey, signatureHeaders } from '../sandbox/signing';
 import type { Notification } from '../workflows/notify';
 import { type TestSystem, startTestSystem } from './support/stack';
 import { address, sendEmail, waitForStatus } from './support/emails';
@@ -178,11 +177,7 @@ describe('engagement callbacks', () => {
 
       // SendGrid posting the same events again notifies nobody a second time.
       const events = await sys.stores.events.forEmail(id);
-      const batch = JSON.stringify(events.map((e) => e.raw));
-      const repost = await sys.call('POST', '/v1/webhooks/sendgrid', batch, {
-        'content-type': 'application/json',
-        ...signatureHeaders(parseSigningKey(sys.signingKey), Buffer.from(batch)),
-      });
+      const repost = await sys.postWebhook(events.map((e) => e.raw));
       assert.deepEqual(repost.body, { stored: 0, duplicates: events.length });
 
       for (const r of rx.accepted()) await temporal.workflow.getHandle(r.notification.id).result();
@@ -217,11 +212,7 @@ describe('engagement callbacks', () => {
         sg_event_id: `click-${id}`,
         mailroom_email_id: id,
       };
-      const batch = JSON.stringify([raw]);
-      const res = await sys.call('POST', '/v1/webhooks/sendgrid', batch, {
-        'content-type': 'application/json',
-        ...signatureHeaders(parseSigningKey(sys.signingKey), Buffer.from(batch)),
-      });
+      const res = await sys.postWebhook([raw]);
       assert.deepEqual(res.body, { stored: 1, duplicates: 0 });
       const [doc] = (await sys.stores.events.forEmail(id)).filter((e) => e.event === 'click');
       await assert.rejects(

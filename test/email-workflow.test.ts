@@ -120,7 +120,10 @@ const HISTORIES = path.join(__dirname, 'fixtures', 'histories');
 function recordHistory(name: string, history: temporal.api.history.v1.IHistory): void {
   mkdirSync(HISTORIES, { recursive: true });
   // Binary protobuf: exact, and free of the JSON enum-naming differences between SDK versions.
-  writeFileSync(path.join(HISTORIES, `${name}.binpb`), temporal.api.history.v1.History.encode(history).finish());
+  writeFileSync(
+    path.join(HISTORIES, `${name}.binpb`),
+    temporal.api.history.v1.History.encode(history).finish(),
+  );
 }
 
 describe('email workflow: the sandbox table', () => {

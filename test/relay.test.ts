@@ -8,7 +8,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type RunningTemporal, startTemporal } from '../dev/temporal';
-import { parseSigningKey, signatureHeaders } from '../sandbox/signing';
 import { address, sendEmail, waitForStatus } from './support/emails';
 import { type TestSystem, startTestSystem } from './support/stack';
 import { waitFor } from './support/wait';
@@ -28,16 +27,6 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function postEvents(events: Record<string, unknown>[]) {
-  const body = Buffer.from(JSON.stringify(events));
-  const headers = signatureHeaders(parseSigningKey(sys.signingKey), body);
-  return fetch(`${sys.api.url}/v1/webhooks/sendgrid`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body,
-  });
-}
-
 it('events posted while Temporal is down are stored, then applied exactly once when it is back', async () => {
   const to = address('silent');
   const id = await sendEmail(sys, to, { deliveryTimeout: '1h' });
@@ -54,14 +43,14 @@ it('events posted while Temporal is down are stored, then applied exactly once w
     sg_event_id: `relay-${id}-${event}`,
     mailroom_email_id: id,
   }));
-  const res = await postEvents(events);
+  const res = await sys.postWebhook(events);
   assert.equal(res.status, 200, 'stored, so SendGrid is answered 200 even with Temporal away');
   const waiting = (await sys.stores.events.forEmail(id)).filter((e) => !e.signaled).map((e) => e.event);
   assert.ok(waiting.includes('delivered') && waiting.includes('open'), `waiting: ${waiting.join(', ')}`);
   assert.equal((await sys.call('GET', `/v1/emails/${id}`)).body.status, 'sent', 'nothing applied yet');
 
   // SendGrid retries the batch while we are down: still stored once.
-  assert.equal((await postEvents(events)).status, 200);
+  assert.equal((await sys.postWebhook(events)).status, 200);
 
   temporal = await startTemporal({ port, dbFile });
   const email = await waitForStatus(sys, id, ['delivered'], 60_000);

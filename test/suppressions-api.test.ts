@@ -6,7 +6,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { parseSigningKey, signatureHeaders } from '../sandbox/signing';
 import { type ApiResponse, type TestSystem, startTestSystem } from './support/stack';
 import { address, sendEmail, waitForStatus } from './support/emails';
 import { waitFor } from './support/wait';
@@ -37,12 +36,7 @@ function sgEvent(email: string, event: string, fields: Record<string, unknown> =
 
 /** Posts a batch signed with the sandbox's key (signed now: only the events' own timestamps may be old). */
 async function postEvents(...events: unknown[]): Promise<void> {
-  const body = JSON.stringify(events);
-  const headers = signatureHeaders(parseSigningKey(sys.signingKey), Buffer.from(body, 'utf8'));
-  const res = await sys.call('POST', '/v1/webhooks/sendgrid', body, {
-    'content-type': 'application/json',
-    ...headers,
-  });
+  const res = await sys.postWebhook(events);
   assert.equal(res.status, 200, JSON.stringify(res.body));
   assert.equal(res.body.stored, events.length, 'every event is new');
 }

@@ -4,7 +4,6 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseSigningKey, signatureHeaders } from '../sandbox/signing';
 import { type TestSystem, startTestSystem } from './support/stack';
 
 const HOUR = 3_600_000;
@@ -17,14 +16,7 @@ after(async () => {
   await sys?.close();
 });
 
-function post(body: Buffer, signedAt = Date.now()) {
-  const headers = signatureHeaders(parseSigningKey(sys.signingKey), body, signedAt);
-  return fetch(`${sys.api.url}/v1/webhooks/sendgrid`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body,
-  });
-}
+const post = (body: Buffer, signedAt?: number) => sys.postWebhook(body, { signedAt });
 
 const batch = (email: string) =>
   Buffer.from(JSON.stringify([{ email, event: 'processed', timestamp: 1_790_000_000, sg_event_id: email }]));
@@ -38,9 +30,8 @@ describe('signature age', () => {
   it('refuses a batch signed longer ago than WEBHOOK_MAX_AGE (25 h), and stores nothing', async () => {
     const res = await post(batch('too-old@example.com'), Date.now() - 26 * HOUR);
     assert.equal(res.status, 401);
-    const body = (await res.json()) as { error: { code: string; message: string } };
-    assert.equal(body.error.code, 'unauthorized');
-    assert.match(body.error.message, /timestamp/);
+    assert.equal(res.body.error.code, 'unauthorized');
+    assert.match(res.body.error.message, /timestamp/);
     assert.equal(
       await sys.stores.db.collection('events').countDocuments({ sgEventId: 'too-old@example.com' }),
       0,
@@ -69,6 +60,6 @@ describe('body size', () => {
     const tooBig = Buffer.alloc(4 * 1024 * 1024 + 1, ' ');
     const res = await post(tooBig);
     assert.equal(res.status, 413);
-    assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'payload_too_large');
+    assert.equal(res.body.error.code, 'payload_too_large');
   });
 });

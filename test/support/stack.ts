@@ -10,7 +10,7 @@ import { startMongo } from '../../dev/mongo';
 import { type RunningSystem, startSystem } from '../../dev/system';
 import { startTemporal } from '../../dev/temporal';
 import { connectStores, type Stores } from '../../db/connect';
-import { generateSigningKeyPair } from '../../sandbox/signing';
+import { generateSigningKeyPair, parseSigningKey, signatureHeaders } from '../../sandbox/signing';
 
 export interface Infrastructure {
   temporalAddress: string;
@@ -55,6 +55,8 @@ export interface TestSystem extends RunningSystem {
   signingKey: string;
   /** Calls the API with the test key (or the headers given), returning status, headers and JSON body. */
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
+  /** POSTs a webhook batch (events, or raw bytes) signed as SendGrid signs it, with the sandbox's key. */
+  postWebhook(batch: unknown[] | Buffer, opts?: { signedAt?: number }): Promise<ApiResponse>;
 }
 
 export interface ApiResponse {
@@ -87,23 +89,35 @@ export async function startTestSystem(
     ...(process.env.MAILROOM_TEST_LOGS ? {} : { log: () => undefined, sandboxLog: () => undefined }),
   });
   const stores = await connectStores(infra.mongoUri, system.env.api.MONGODB_DB);
+  const call: TestSystem['call'] = async (
+    method,
+    path,
+    body,
+    headers = { authorization: `Bearer ${API_KEY}` },
+  ) => {
+    const res = await fetch(`${system.api.url}${path}`, {
+      method,
+      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      body:
+        body === undefined || typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
+  };
   return {
     ...system,
     stores,
     signingKey: privateKey,
+    call,
+    async postWebhook(batch, opts = {}) {
+      const body = Buffer.isBuffer(batch) ? batch : Buffer.from(JSON.stringify(batch));
+      const signed = signatureHeaders(parseSigningKey(privateKey), body, opts.signedAt);
+      return call('POST', '/v1/webhooks/sendgrid', body, { 'content-type': 'application/json', ...signed });
+    },
     async close() {
       await stores.close();
       await system.close();
       await releaseInfrastructure();
-    },
-    async call(method, path, body, headers = { authorization: `Bearer ${API_KEY}` }) {
-      const res = await fetch(`${system.api.url}${path}`, {
-        method,
-        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
     },
   };
 }
