@@ -11,6 +11,7 @@ import {
   softBounceWindowStart,
 } from '../lib/suppression-policy';
 import { effectOf, supersededBy } from '../workflows/delivery';
+import { newId } from '../lib/ids';
 import { forEachLimit } from '../lib/pool';
 import type { Notification } from '../workflows/notify';
 import { DEFAULT_CALLBACK_MAX_ATTEMPTS } from './config';
@@ -31,19 +32,23 @@ export interface IngestDeps {
 
 /**
  * Stores a webhook batch (duplicates skipped), applies the suppression policy to each new event,
- * then tells the workflows. Events whose workflow could not be told stay
- * marked unsignaled for the relay; they are stored, which is what SendGrid's 200 promises.
+ * then tells the workflows. The batch record is written first and stays pending until every new event
+ * has reached its workflow; if Temporal cannot be reached, the relay finishes it. The events are
+ * stored either way, which is what SendGrid's 200 promises. A duplicate belongs to the batch that
+ * first stored it, whose record already covers it.
  */
 export async function ingestBatch(
   deps: IngestDeps,
   raws: RawEvent[],
 ): Promise<{ stored: number; duplicates: number }> {
   const receivedAt = new Date();
-  const docs = raws.map((raw, i) => toEventDoc(raw, receivedAt, i));
+  const batchId = newId('wb');
+  await deps.stores.batches.open({ _id: batchId, receivedAt, events: raws.length, pending: true });
+  const docs = raws.map((raw, i) => toEventDoc(raw, receivedAt, i, batchId));
   const fresh = await deps.stores.events.insertNew(docs);
   const policy = deps.suppression ?? DEFAULT_SUPPRESSION_POLICY;
   for (const doc of fresh) await applySuppressionPolicy(deps.stores, policy, doc);
-  await signalWorkflows(deps, await deps.stores.events.unsignaled(docs.map((doc) => doc._id)));
+  if ((await signalWorkflows(deps, fresh)) === 0) await deps.stores.batches.done(batchId);
   await notifyEngagement(deps, fresh);
   return { stored: fresh.length, duplicates: docs.length - fresh.length };
 }
@@ -113,17 +118,14 @@ async function applySuppressionPolicy(
  */
 export async function signalWorkflows(deps: IngestDeps, docs: EventDoc[]): Promise<number> {
   const byEmail = new Map<string, EventDoc[]>();
-  const done: string[] = [];
   for (const doc of docs) {
-    if (!doc.emailId) done.push(doc._id);
-    else byEmail.set(doc.emailId, [...(byEmail.get(doc.emailId) ?? []), doc]);
+    if (doc.emailId) byEmail.set(doc.emailId, [...(byEmail.get(doc.emailId) ?? []), doc]);
   }
   let waiting = 0;
   await forEachLimit([...byEmail], SIGNAL_CONCURRENCY, async ([emailId, events]) => {
     for (const [i, doc] of events.entries()) {
       try {
         await deliver(deps, emailId, doc);
-        done.push(doc._id);
       } catch (err) {
         deps.log(`could not signal the workflow of ${emailId}; the relay will retry`, err);
         waiting += events.length - i;
@@ -131,7 +133,6 @@ export async function signalWorkflows(deps: IngestDeps, docs: EventDoc[]): Promi
       }
     }
   });
-  await deps.stores.events.markSignaled(done);
   return waiting;
 }
 

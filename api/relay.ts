@@ -1,14 +1,15 @@
 import { type IngestDeps, signalWorkflows } from './ingest';
 
 export interface Relay {
-  /** One pass; returns how many events are still waiting. Exposed so tests need not wait for the timer. */
+  /** One pass; returns how many events are still waiting. */
   runOnce(): Promise<number>;
   stop(): Promise<void>;
 }
 
 /**
- * Delivers stored events whose workflow could not be signaled when they arrived (Temporal down),
- * so a webhook answered 200 never loses an event. Events younger than `graceMs` are left to the
+ * Delivers the events of webhook batches whose workflows could not all be signaled when they arrived
+ * (Temporal down), so a webhook answered 200 never loses an event. A batch is signaled again whole;
+ * workflows ignore an event key they have seen. Batches younger than `graceMs` are left to the
  * request that is storing them.
  */
 export function startRelay(
@@ -17,11 +18,18 @@ export function startRelay(
 ): Relay {
   let running: Promise<number> | undefined;
   const runOnce = async (): Promise<number> => {
-    const events = await deps.stores.events.pending(
+    const batches = await deps.stores.batches.pending(
       new Date(Date.now() - options.graceMs),
-      options.batch ?? 500,
+      options.batch ?? 50,
     );
-    return events.length ? signalWorkflows(deps, events) : 0;
+    let waiting = 0;
+    // Oldest first and one at a time, so each email's events reach it in the order they arrived.
+    for (const batch of batches) {
+      const left = await signalWorkflows(deps, await deps.stores.events.ofBatch(batch._id));
+      if (left === 0) await deps.stores.batches.done(batch._id);
+      waiting += left;
+    }
+    return waiting;
   };
   const tick = () => {
     running ??= runOnce()

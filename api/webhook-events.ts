@@ -33,7 +33,7 @@ export function parseBatch(rawBody: Buffer): RawEvent[] {
   return parsed as RawEvent[];
 }
 
-export function toEventDoc(raw: RawEvent, receivedAt: Date, seq: number): EventDoc {
+export function toEventDoc(raw: RawEvent, receivedAt: Date, seq: number, batchId: string): EventDoc {
   const emailId = typeof raw[EMAIL_ID_ARG] === 'string' ? (raw[EMAIL_ID_ARG] as string) : null;
   const key = dedupeKey(raw, emailId);
   return {
@@ -46,7 +46,7 @@ export function toEventDoc(raw: RawEvent, receivedAt: Date, seq: number): EventD
     seq,
     raw,
     receivedAt,
-    signaled: false,
+    batchId,
   };
 }
 

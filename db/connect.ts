@@ -1,5 +1,6 @@
 import { MongoClient, type Db } from 'mongodb';
-import type { EmailDoc, EventDoc, IdempotencyDoc, SuppressionDoc } from './types';
+import type { EmailDoc, EventDoc, IdempotencyDoc, SuppressionDoc, WebhookBatchDoc } from './types';
+import { WebhookBatchStore } from './batches';
 import { EmailStore } from './emails';
 import { EventStore } from './events';
 import { SuppressionStore } from './suppressions';
@@ -9,6 +10,7 @@ export interface Stores {
   db: Db;
   emails: EmailStore;
   events: EventStore;
+  batches: WebhookBatchStore;
   suppressions: SuppressionStore;
   idempotency: IdempotencyStore;
   ping(): Promise<void>;
@@ -24,6 +26,7 @@ export async function connectStores(uri: string, dbName: string): Promise<Stores
     db,
     emails: new EmailStore(db.collection<EmailDoc>('emails')),
     events: new EventStore(db.collection<EventDoc>('events')),
+    batches: new WebhookBatchStore(db.collection<WebhookBatchDoc>('webhook_batches')),
     suppressions: new SuppressionStore(db.collection<SuppressionDoc>('suppressions')),
     idempotency: new IdempotencyStore(db.collection<IdempotencyDoc>('idempotency_keys')),
     ping: async () => {
@@ -31,6 +34,10 @@ export async function connectStores(uri: string, dbName: string): Promise<Stores
     },
     close: () => client.close(),
   };
-  await Promise.all([stores.emails.ensureIndexes(), stores.events.ensureIndexes()]);
+  await Promise.all([
+    stores.emails.ensureIndexes(),
+    stores.events.ensureIndexes(),
+    stores.batches.ensureIndexes(),
+  ]);
   return stores;
 }

@@ -8,7 +8,7 @@ export class EventStore {
   async ensureIndexes(): Promise<void> {
     await this.events.createIndex({ sgEventId: 1 }, { unique: true });
     await this.events.createIndex({ emailId: 1, timestamp: 1, receivedAt: 1, seq: 1 });
-    await this.events.createIndex({ signaled: 1, receivedAt: 1 });
+    await this.events.createIndex({ batchId: 1 });
     await this.events.createIndex({ recipient: 1, event: 1, timestamp: 1 });
   }
 
@@ -31,26 +31,9 @@ export class EventStore {
     }
   }
 
-  /** Events of this batch whose workflow has not yet been told, e.g. because Temporal was down last time. */
-  unsignaled(ids: string[]): Promise<EventDoc[]> {
-    return this.events
-      .find({ _id: { $in: ids }, signaled: false })
-      .sort({ timestamp: 1, receivedAt: 1, seq: 1 })
-      .toArray();
-  }
-
-  async markSignaled(ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.events.updateMany({ _id: { $in: ids } }, { $set: { signaled: true } });
-  }
-
-  /** Events still waiting for their workflow, oldest first, that arrived before `before`. */
-  pending(before: Date, limit: number): Promise<EventDoc[]> {
-    return this.events
-      .find({ signaled: false, receivedAt: { $lt: before } })
-      .sort({ receivedAt: 1, seq: 1 })
-      .limit(limit)
-      .toArray();
+  /** The events one webhook request stored, in the order they were posted. */
+  ofBatch(batchId: string): Promise<EventDoc[]> {
+    return this.events.find({ batchId }).sort({ seq: 1 }).toArray();
   }
 
   /**

@@ -57,8 +57,19 @@ export interface EventDoc {
   seq: number;
   raw: Record<string, unknown>;
   receivedAt: Date;
-  /** Whether the email's workflow has been told, or knowingly skipped (unknown or finished email). */
-  signaled: boolean;
+  /** The webhook request that stored it (see WebhookBatchDoc). */
+  batchId: string;
+}
+
+/**
+ * One webhook request: the outbox record. It stays `pending` until every event it stored has reached its
+ * workflow; the relay finishes pending batches. One write per request instead of one per event.
+ */
+export interface WebhookBatchDoc {
+  _id: string;
+  receivedAt: Date;
+  events: number;
+  pending: boolean;
 }
 
 /** `_id` is the address for a global entry, `<address>#group:<id>` for one ASM group's entry. */

@@ -15,7 +15,7 @@ function event(name: string, timestamp: number, raw: Record<string, unknown> = {
     seq: seq++,
     raw: { event: name, timestamp, ...raw },
     receivedAt: new Date(),
-    signaled: true,
+    batchId: 'wb_1',
   };
 }
 

@@ -45,8 +45,13 @@ it('events posted while Temporal is down are stored, then applied exactly once w
   }));
   const res = await sys.postWebhook(events);
   assert.equal(res.status, 200, 'stored, so SendGrid is answered 200 even with Temporal away');
-  const waiting = (await sys.stores.events.forEmail(id)).filter((e) => !e.signaled).map((e) => e.event);
-  assert.ok(waiting.includes('delivered') && waiting.includes('open'), `waiting: ${waiting.join(', ')}`);
+  const pendingBatches = await sys.stores.batches.pending(new Date(Date.now() + 60_000), 100);
+  const waiting = (await Promise.all(pendingBatches.map((b) => sys.stores.events.ofBatch(b._id)))).flat();
+  assert.deepEqual(
+    waiting.map((e) => e.event).filter((e) => e !== 'processed'),
+    ['delivered', 'open'],
+    'stored in a batch still pending for the relay',
+  );
   assert.equal((await sys.call('GET', `/v1/emails/${id}`)).body.status, 'sent', 'nothing applied yet');
 
   // SendGrid retries the batch while we are down: still stored once.
@@ -56,10 +61,13 @@ it('events posted while Temporal is down are stored, then applied exactly once w
   const email = await waitForStatus(sys, id, ['delivered'], 60_000);
   assert.equal(email.outcome.reason, "Delivered to the recipient's mail server");
 
-  await waitFor(async () => (await sys.stores.events.forEmail(id)).every((e) => e.signaled), {
-    timeoutMs: 30_000,
-    message: 'every stored event relayed',
-  });
+  await waitFor(
+    async () => (await sys.stores.batches.pending(new Date(Date.now() + 60_000), 100)).length === 0,
+    {
+      timeoutMs: 30_000,
+      message: 'every pending batch relayed',
+    },
+  );
   const stored = await sys.stores.events.forEmail(id);
   assert.deepEqual(
     stored.map((e) => e.event).filter((e) => e !== 'processed'),

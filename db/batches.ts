@@ -1,0 +1,27 @@
+import type { Collection } from 'mongodb';
+import type { WebhookBatchDoc } from './types';
+
+export class WebhookBatchStore {
+  constructor(private readonly batches: Collection<WebhookBatchDoc>) {}
+
+  async ensureIndexes(): Promise<void> {
+    await this.batches.createIndex({ pending: 1, receivedAt: 1 });
+  }
+
+  async open(batch: WebhookBatchDoc): Promise<void> {
+    await this.batches.insertOne(batch);
+  }
+
+  async done(batchId: string): Promise<void> {
+    await this.batches.updateOne({ _id: batchId }, { $set: { pending: false } });
+  }
+
+  /** Batches whose events have not all reached their workflows, oldest first, received before `before`. */
+  pending(before: Date, limit: number): Promise<WebhookBatchDoc[]> {
+    return this.batches
+      .find({ pending: true, receivedAt: { $lt: before } })
+      .sort({ receivedAt: 1 })
+      .limit(limit)
+      .toArray();
+  }
+}
