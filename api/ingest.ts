@@ -11,6 +11,7 @@ import {
   softBounceWindowStart,
 } from '../lib/suppression-policy';
 import { effectOf, supersededBy } from '../workflows/delivery';
+import { isFinal } from '../workflows/status';
 import { newId } from '../lib/ids';
 import { forEachLimit } from '../lib/pool';
 import type { Notification } from '../workflows/notify';
@@ -136,16 +137,25 @@ export async function signalWorkflows(deps: IngestDeps, docs: EventDoc[]): Promi
   return waiting;
 }
 
+/**
+ * Signals the event; a final event that contradicts a final outcome already on record (a delivery after
+ * "unconfirmed", a bounce after "delivered") is also applied to the record here. That covers a workflow
+ * that has ended (the signal finds none) and one ending at this very moment (the signal lands in its last
+ * task, too late to be read). The record is only changed from a final status, which the workflow has
+ * already written and will not write again.
+ */
 async function deliver(deps: IngestDeps, emailId: string, doc: EventDoc): Promise<void> {
+  let ended = false;
   try {
     await deps.temporal.signalEmail(emailId, toDeliveryEvent(doc));
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
-    const effect = effectOf(toDeliveryEvent(doc));
-    if (effect.kind === 'final') {
-      await deps.stores.emails.setLateOutcome(emailId, effect.outcome, supersededBy(effect.outcome.result));
-    }
+    ended = true;
   }
+  const effect = effectOf(toDeliveryEvent(doc));
+  if (effect.kind !== 'final') return;
+  const replaces = supersededBy(effect.outcome.result).filter((status) => ended || isFinal(status));
+  await deps.stores.emails.setLateOutcome(emailId, effect.outcome, replaces);
 }
 
 const ENGAGEMENT_EVENTS = new Set(['open', 'click']);

@@ -12,7 +12,11 @@ const MAX_TIMEOUT_MS = 30 * 24 * 3_600_000;
 export const DEFAULT_DELIVERY_TIMEOUT = '96h';
 
 export const address = z.strictObject({
-  email: z.email({ error: 'must be an email address' }),
+  // Addresses are compared trimmed: "  a@b.com " is a@b.com, not a bad request.
+  email: z
+    .string({ error: 'must be an email address' })
+    .trim()
+    .pipe(z.email({ error: 'must be an email address' })),
   name: z.string().max(256).optional(),
 });
 

@@ -57,7 +57,9 @@ export function toEventDoc(raw: RawEvent, receivedAt: Date, seq: number, batchId
  */
 function dedupeKey(raw: RawEvent, emailId: string | null): string {
   const messageId = typeof raw.sg_message_id === 'string' ? raw.sg_message_id.split('.')[0] : null;
-  const subject = emailId ?? messageId ?? raw.email.trim().toLowerCase();
+  // One send (one X-Message-Id) can have several recipients: without our id, the address tells them apart.
+  const recipient = raw.email.trim().toLowerCase();
+  const subject = emailId ?? (messageId ? `${messageId}/${recipient}` : recipient);
   const url = typeof raw.url === 'string' ? raw.url : '';
   const attempt = typeof raw.attempt === 'string' ? raw.attempt : '';
   const type = typeof raw.type === 'string' ? raw.type : '';

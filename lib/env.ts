@@ -44,10 +44,9 @@ export function positiveInt(env: Env, name: string, fallback: number): number {
 export function url(env: Env, name: string, fallback?: string): string {
   const raw = env[name]?.trim() || fallback;
   if (!raw) throw new ConfigError(`${name} is required`);
-  try {
-    new URL(raw);
-  } catch {
-    throw new ConfigError(`${name} must be a URL, got "${raw}"`);
+  // "localhost:3025" parses as a URL of scheme "localhost:", so the scheme is checked too.
+  if (!/^https?:\/\/[^/]/i.test(raw) || !URL.canParse(raw)) {
+    throw new ConfigError(`${name} must be an http:// or https:// URL, got "${raw}"`);
   }
   return raw.replace(/\/+$/, '');
 }
