@@ -51,14 +51,14 @@ export class EmailStore {
     };
     if (exchange.messageId) set['provider.messageId'] = exchange.messageId;
     await this.emails.updateOne(
-      { _id: id, status: { $nin: FINAL_STATUSES as EmailStatus[] } },
+      { _id: id, status: { $nin: [...FINAL_STATUSES] } },
       { $set: { ...set, status }, $inc: { 'provider.attempts': 1 } },
     );
   }
 
   async setStatus(id: string, status: EmailStatus): Promise<void> {
     await this.emails.updateOne(
-      { _id: id, status: { $nin: FINAL_STATUSES as EmailStatus[] } },
+      { _id: id, status: { $nin: [...FINAL_STATUSES] } },
       { $set: { status, updatedAt: new Date() } },
     );
   }

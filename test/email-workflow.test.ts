@@ -80,7 +80,7 @@ function event(name: string, extra: Partial<DeliveryEvent> = {}): DeliveryEvent 
 async function run(
   fakes: Fakes,
   events: DeliveryEvent[],
-  options: { timeoutMs?: number; callback?: CallbackTarget; record?: string } = {},
+  options: { timeoutMs?: number; callback?: CallbackTarget; record?: string; afterSignals?: () => void } = {},
 ) {
   const { activities, calls } = fakeActivities(fakes);
   const taskQueue = `wf-${randomUUID()}`;
@@ -104,6 +104,7 @@ async function run(
       ],
     });
     for (const e of events) await handle.signal(deliveryEventSignal, e);
+    options.afterSignals?.();
     const result = await handle.result();
     const history = await handle.fetchHistory();
     if (options.record && process.env.RECORD_HISTORIES) recordHistory(options.record, history);
@@ -249,23 +250,8 @@ describe('email workflow: suppression, ordering and timeouts', () => {
   it('events arriving before the send activity returns are applied after it', async () => {
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
-    const { activities, calls } = fakeActivities({ beforeSendReturns: () => released });
-    const taskQueue = `wf-${randomUUID()}`;
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowBundle: bundle,
-      activities,
-    });
-    const outcome = await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(emailWorkflow, {
-        taskQueue,
-        workflowId: `em_${randomUUID()}`,
-        args: [{ emailId: 'em_test', to: 'someone@example.com', deliveryTimeoutMs: HOUR }],
-      });
-      await handle.signal(deliveryEventSignal, event('delivered'));
-      release();
-      return handle.result();
+    const { outcome, calls } = await run({ beforeSendReturns: () => released }, [event('delivered')], {
+      afterSignals: release,
     });
     assert.equal(calls.sends, 1);
     assert.equal(outcome.result, 'delivered');

@@ -1,9 +1,5 @@
 /** The lifecycle of one email, shared by the workflow, the store and the API. Pure: safe inside workflows. */
-export const EMAIL_STATUSES = [
-  'queued',
-  'sending',
-  'sent',
-  'deferred',
+export const FINAL_STATUSES = [
   'delivered',
   'bounced',
   'dropped',
@@ -13,24 +9,15 @@ export const EMAIL_STATUSES = [
   'unconfirmed',
 ] as const;
 
+export type FinalStatus = (typeof FINAL_STATUSES)[number];
+
+export const EMAIL_STATUSES = ['queued', 'sending', 'sent', 'deferred', ...FINAL_STATUSES] as const;
+
 export type EmailStatus = (typeof EMAIL_STATUSES)[number];
 
-export const FINAL_STATUSES: readonly EmailStatus[] = [
-  'delivered',
-  'bounced',
-  'dropped',
-  'suppressed',
-  'rejected',
-  'failed',
-  'unconfirmed',
-];
-
-export function isFinal(status: EmailStatus): boolean {
-  return FINAL_STATUSES.includes(status);
+export function isFinal(status: EmailStatus): status is FinalStatus {
+  return (FINAL_STATUSES as readonly EmailStatus[]).includes(status);
 }
-
-export type FinalStatus =
-  'delivered' | 'bounced' | 'dropped' | 'suppressed' | 'rejected' | 'failed' | 'unconfirmed';
 
 /** The final word on an email: a sentence for people, and the raw facts behind it. */
 export interface Outcome {
