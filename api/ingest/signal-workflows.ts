@@ -1,0 +1,53 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { EventDoc } from '../../db/types';
+import { forEachLimit } from '../../lib/pool';
+import { effectOf, supersededBy } from '../../workflows/delivery';
+import { isFinal } from '../../workflows/status';
+import { toDeliveryEvent } from '../webhook-events';
+import { CONCURRENCY, type IngestDeps } from './deps';
+
+/**
+ * Signals each email's workflow with its events, in order per email. An email whose workflow has ended
+ * gets the event applied to its record directly (a late delivery after "unconfirmed", say).
+ * Returns how many events are still waiting because Temporal could not be reached.
+ */
+export async function signalWorkflows(deps: IngestDeps, docs: EventDoc[]): Promise<number> {
+  const byEmail = new Map<string, EventDoc[]>();
+  for (const doc of docs) {
+    if (doc.emailId) byEmail.set(doc.emailId, [...(byEmail.get(doc.emailId) ?? []), doc]);
+  }
+  let waiting = 0;
+  await forEachLimit([...byEmail], CONCURRENCY, async ([emailId, events]) => {
+    for (const [i, doc] of events.entries()) {
+      try {
+        await deliver(deps, emailId, doc);
+      } catch (err) {
+        deps.log(`could not signal the workflow of ${emailId}; the relay will retry`, err);
+        waiting += events.length - i;
+        return;
+      }
+    }
+  });
+  return waiting;
+}
+
+/**
+ * Signals the event; a final event that contradicts a final outcome already on record (a delivery after
+ * "unconfirmed", a bounce after "delivered") is also applied to the record here. That covers a workflow
+ * that has ended (the signal finds none) and one ending at this very moment (the signal lands in its last
+ * task, too late to be read). The record is only changed from a final status, which the workflow has
+ * already written and will not write again.
+ */
+async function deliver(deps: IngestDeps, emailId: string, doc: EventDoc): Promise<void> {
+  let ended = false;
+  try {
+    await deps.temporal.signalEmail(emailId, toDeliveryEvent(doc));
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+    ended = true;
+  }
+  const effect = effectOf(toDeliveryEvent(doc));
+  if (effect.kind !== 'final') return;
+  const replaces = supersededBy(effect.outcome.result).filter((status) => ended || isFinal(status));
+  await deps.stores.emails.setLateOutcome(emailId, effect.outcome, replaces);
+}
