@@ -21,6 +21,7 @@ import {
 import { type TestSystem, startTestSystem } from './support/stack';
 import { address, sendEmail, waitForStatus } from './support/emails';
 import { waitFor } from './support/wait';
+import { nowSeconds, sgEvent } from './support/events';
 
 let sys: TestSystem;
 let temporal: Connection;
@@ -43,20 +44,7 @@ async function workflowClosed(emailId: string): Promise<void> {
   });
 }
 
-const nowSeconds = () => Math.floor(Date.now() / 1000);
 const eventId = () => randomBytes(16).toString('base64url');
-
-/** One event as SendGrid shapes it; custom args (mailroom_email_id) go in `fields` as top-level keys. */
-function sgEvent(email: string, event: string, fields: Record<string, unknown> = {}) {
-  return {
-    email,
-    timestamp: nowSeconds(),
-    'smtp-id': `<${randomUUID()}@geopod-ismtpd-1>`,
-    event,
-    sg_event_id: eventId(),
-    ...fields,
-  };
-}
 
 function signed(body: string, privateKey = sys.signingKey): Record<string, string> {
   return signatureHeaders(parseSigningKey(privateKey), Buffer.from(body, 'utf8'));
