@@ -3,6 +3,7 @@ import type { Stores } from '../db/connect';
 import type { ApiConfig } from './config';
 import { requireApiKey } from './auth';
 import { errorHandler, notFoundRoute } from './errors';
+import { openApiRouter } from './openapi/router';
 import { emailsRouter } from './routes/emails';
 import { healthRouter } from './routes/health';
 import { recipientsRouter } from './routes/recipients';
@@ -23,6 +24,7 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(healthRouter({ stores, temporal }));
+  app.use(openApiRouter());
   // The webhook is authenticated by SendGrid's signature, not by an API key.
   app.use(
     '/v1/webhooks',
