@@ -3,6 +3,7 @@ import type { Stores } from '../db/connect';
 import type { ApiConfig } from './config';
 import { requireApiKey } from './auth';
 import { errorHandler, notFoundRoute } from './errors';
+import { type ApiMetrics, createApiMetrics } from './metrics';
 import { openApiRouter } from './openapi/router';
 import { emailsRouter } from './routes/emails';
 import { healthRouter } from './routes/health';
@@ -16,6 +17,8 @@ export interface AppDeps {
   stores: Stores;
   temporal: TemporalGateway;
   log: (message: string, err?: unknown) => void;
+  /** Shared with the relay by the server; the app makes its own when not given. */
+  metrics?: ApiMetrics;
 }
 
 /** The HTTP app alone, without a listening socket, so tests can mount it however they like. */
@@ -23,8 +26,11 @@ export function createApp(deps: AppDeps): Express {
   const { config, stores, temporal, log } = deps;
   const app = express();
   app.disable('x-powered-by');
+  const metrics = deps.metrics ?? createApiMetrics(stores.batches, log);
+  app.use(metrics.httpMiddleware);
   app.use(healthRouter({ stores, temporal }));
   app.use(openApiRouter());
+  app.get('/metrics', metrics.scrapeHandler);
   // The webhook is authenticated by SendGrid's signature, not by an API key.
   app.use(
     '/v1/webhooks',
@@ -32,6 +38,7 @@ export function createApp(deps: AppDeps): Express {
       stores,
       temporal,
       log,
+      metrics,
       publicKey: config.webhookPublicKey,
       bodyLimitBytes: config.webhookBodyLimitBytes,
       maxAgeMs: config.webhookMaxAgeMs,

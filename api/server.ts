@@ -4,6 +4,7 @@ import { connectStores } from '../db/connect';
 import { type Log, logger } from '../lib/log';
 import { createApp } from './app';
 import type { ApiConfig } from './config';
+import { createApiMetrics } from './metrics';
 import { startRelay } from './relay';
 import { connectTemporal } from './temporal';
 
@@ -19,8 +20,9 @@ export async function startApi(config: ApiConfig, log: Log = logger('api')): Pro
     log('WARNING: webhook signature verification is OFF (SENDGRID_WEBHOOK_VERIFY=false)');
   const stores = await connectStores(config.mongo.uri, config.mongo.dbName);
   const temporal = connectTemporal(config.temporal);
-  const relay = startRelay({ stores, temporal, log }, { intervalMs: 2000, graceMs: 5000 });
-  const app = createApp({ config, stores, temporal, log });
+  const metrics = createApiMetrics(stores.batches, log);
+  const relay = startRelay({ stores, temporal, log, metrics }, { intervalMs: 2000, graceMs: 5000 });
+  const app = createApp({ config, stores, temporal, log, metrics });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);

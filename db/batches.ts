@@ -24,4 +24,13 @@ export class WebhookBatchStore {
       .limit(limit)
       .toArray();
   }
+
+  /** How many batches are pending, and when the oldest of them arrived: the relay's backlog. */
+  async backlog(): Promise<{ pending: number; oldestReceivedAt: Date | null }> {
+    const [pending, oldest] = await Promise.all([
+      this.batches.countDocuments({ pending: true }),
+      this.batches.findOne({ pending: true }, { sort: { receivedAt: 1 }, projection: { receivedAt: 1 } }),
+    ]);
+    return { pending, oldestReceivedAt: oldest?.receivedAt ?? null };
+  }
 }

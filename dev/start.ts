@@ -6,9 +6,11 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger } from '@temporalio/worker';
 import { port } from '../lib/env';
 import { generateSigningKeyPair } from '../sandbox/signing';
+import { DEFAULT_WORKER_METRICS_PORT } from '../worker/config';
+import { installRuntime } from '../worker/runtime';
 import { startMongo } from './mongo';
 import { startSystem } from './system';
 import { startTemporal } from './temporal';
@@ -25,9 +27,10 @@ async function main(): Promise<void> {
     temporal: port(env, 'TEMPORAL_PORT', 7233),
     temporalUi: port(env, 'TEMPORAL_UI_PORT', 8233),
     mongo: port(env, 'MONGO_PORT', 27017),
+    workerMetrics: port(env, 'WORKER_METRICS_PORT', DEFAULT_WORKER_METRICS_PORT),
   };
   mkdirSync(DATA_DIR, { recursive: true });
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+  installRuntime({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
 
   const stops: (() => Promise<void>)[] = [];
   let stopping = false;
@@ -60,11 +63,12 @@ async function main(): Promise<void> {
       mongoDb: env.MONGODB_DB ?? 'mailroom',
       apiPort: ports.api,
       sandboxPort: ports.sandbox,
+      workerMetricsPort: ports.workerMetrics,
       apiKey: DEV_API_KEY,
       signingKey: devSigningKey(),
     });
     stops.push(() => system.close());
-    printBanner(system.api.url, temporal.uiUrl, system.sandbox.url, mongo.kind);
+    printBanner(system.api.url, temporal.uiUrl, system.sandbox.url, mongo.kind, system.worker.metricsUrl);
   } catch (err) {
     console.error(`Mailroom could not start: ${err instanceof Error ? err.message : String(err)}`);
     await stopAll(1);
@@ -80,7 +84,13 @@ function devSigningKey(): string {
   return pair.privateKey;
 }
 
-function printBanner(apiUrl: string, uiUrl: string | undefined, sandboxUrl: string, mongoKind: string): void {
+function printBanner(
+  apiUrl: string,
+  uiUrl: string | undefined,
+  sandboxUrl: string,
+  mongoKind: string,
+  workerMetricsUrl: string,
+): void {
   const apiBase = apiUrl.replace('127.0.0.1', 'localhost');
   console.log(`
 Mailroom is running. Ctrl-C stops everything.
@@ -89,6 +99,7 @@ Mailroom is running. Ctrl-C stops everything.
   Temporal UI  ${uiUrl?.replace('127.0.0.1', 'localhost') ?? '(external Temporal: see its own UI)'}
   Sandbox      ${sandboxUrl}   (stands in for SendGrid; posts signed webhooks to the API)
   MongoDB      ${mongoKind}, data in .data/
+  Metrics      ${apiBase}/metrics (API), ${workerMetricsUrl.replace('127.0.0.1', 'localhost')} (worker)
 
 Send an email:
   curl -s -X POST ${apiBase}/v1/emails \\

@@ -23,6 +23,8 @@ export interface SystemOptions {
   /** 0 picks a free port. */
   apiPort: number;
   sandboxPort: number;
+  /** Where the worker serves /metrics; 0 (the default) picks a free port. */
+  workerMetricsPort?: number;
   apiKey: string;
   /** base64 PKCS#8 P-256 key the sandbox signs with; the API gets its public half. */
   signingKey: string;
@@ -90,6 +92,8 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       SENDGRID_API_KEY: SANDBOX_SENDGRID_KEY,
       SENDGRID_API_URL: sandbox.url,
       CALLBACK_SECRET: opts.callbackSecret ?? DEV_CALLBACK_SECRET,
+      WORKER_METRICS_HOST: host,
+      WORKER_METRICS_PORT: String(opts.workerMetricsPort ?? 0),
     };
     const workerConfig = loadWorkerConfig(workerEnv);
     const stores = await connectStores(workerConfig.mongo.uri, workerConfig.mongo.dbName);

@@ -178,6 +178,25 @@ describe('loadWorkerConfig', () => {
     assertConfigError(() => loadWorkerConfig(without(WORKER_ENV, 'MONGODB_URI')), 'MONGODB_URI');
     assertConfigError(() => loadWorkerConfig({ ...WORKER_ENV, MONGODB_URI: 'http://db' }), 'MONGODB_URI');
   });
+
+  it('metrics on 0.0.0.0:9464 by default; WORKER_METRICS_PORT given, 0 for a free port', () => {
+    assert.deepEqual(loadWorkerConfig(WORKER_ENV).metrics, { host: '0.0.0.0', port: 9464 });
+    const config = loadWorkerConfig({
+      ...WORKER_ENV,
+      WORKER_METRICS_PORT: '0',
+      WORKER_METRICS_HOST: '127.0.0.1',
+    });
+    assert.deepEqual(config.metrics, { host: '127.0.0.1', port: 0 });
+  });
+
+  it('WORKER_METRICS_PORT not a port number', () => {
+    for (const bad of ['metrics', '9464.5', '-1', '65536', 'off']) {
+      assertConfigError(
+        () => loadWorkerConfig({ ...WORKER_ENV, WORKER_METRICS_PORT: bad }),
+        'WORKER_METRICS_PORT',
+      );
+    }
+  });
 });
 
 describe('loadSandboxConfig', () => {

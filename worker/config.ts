@@ -1,4 +1,4 @@
-import { ConfigError, type Env, positiveInt, required } from '../lib/env';
+import { ConfigError, type Env, optional, port, positiveInt, required } from '../lib/env';
 import {
   type MongoConfig,
   type TemporalConfig,
@@ -13,7 +13,12 @@ export interface WorkerConfig {
   mongo: MongoConfig;
   sendgrid: { apiKey: string; apiUrl: string };
   callbacks: CallbackOptions;
+  /** Where GET /metrics listens; port 0 picks a free one. */
+  metrics: { host: string; port: number };
 }
+
+/** OpenTelemetry's Prometheus exporter port, the usual one for a Node process's metrics. */
+export const DEFAULT_WORKER_METRICS_PORT = 9464;
 
 /** The callback activity's Temporal timeout (workflows/notify.ts) leaves room above this. */
 const MAX_CALLBACK_TIMEOUT_MS = 60_000;
@@ -24,6 +29,10 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     mongo: mongoConfig(env),
     sendgrid: { apiKey: required(env, 'SENDGRID_API_KEY'), apiUrl: sendgridApiUrl(env) },
     callbacks: { secret: env.CALLBACK_SECRET?.trim() || null, timeoutMs: callbackTimeoutMs(env) },
+    metrics: {
+      host: optional(env, 'WORKER_METRICS_HOST', '0.0.0.0'),
+      port: port(env, 'WORKER_METRICS_PORT', DEFAULT_WORKER_METRICS_PORT),
+    },
   };
 }
 

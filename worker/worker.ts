@@ -5,6 +5,7 @@ import { createActivities } from '../activities';
 import { createSendGrid } from '../activities/sendgrid';
 import type { Stores } from '../db/connect';
 import type { WorkerConfig } from './config';
+import { createWorkerMetrics, startMetricsServer } from './metrics';
 
 /** Where `npm run build` writes the prebuilt workflow bundle used in production. */
 export const BUNDLE_PATH = path.resolve(__dirname, '..', 'workflow-bundle.js');
@@ -32,6 +33,8 @@ const quietBundlerLogger = {
 
 export interface RunningWorker {
   worker: Worker;
+  /** Where its Prometheus metrics are served (WORKER_METRICS_PORT). */
+  metricsUrl: string;
   /** Settles when the worker has stopped; rejects if it failed. */
   done: Promise<void>;
   shutdown(): Promise<void>;
@@ -40,22 +43,38 @@ export interface RunningWorker {
 export async function startWorker(config: WorkerConfig, stores: Stores): Promise<RunningWorker> {
   if (!config.callbacks.secret)
     console.warn('CALLBACK_SECRET is not set: outcome callbacks will fail (and retry) until it is');
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
-  const worker = await Worker.create({
-    connection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: createActivities({
-      emails: stores.emails,
-      suppressions: stores.suppressions,
-      sendgrid: createSendGrid(config.sendgrid),
-      callbacks: config.callbacks,
-    }),
+  const metrics = createWorkerMetrics();
+  const metricsServer = await startMetricsServer(metrics, config.metrics.host, config.metrics.port);
+  let connection: NativeConnection | undefined;
+  let worker: Worker;
+  try {
+    connection = await NativeConnection.connect({ address: config.temporal.address });
+    worker = await Worker.create({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      workflowBundle: await workflowBundle(),
+      activities: createActivities({
+        emails: stores.emails,
+        suppressions: stores.suppressions,
+        sendgrid: createSendGrid(config.sendgrid),
+        callbacks: config.callbacks,
+      }),
+      interceptors: { activity: [metrics.activityInterceptor] },
+    });
+  } catch (err) {
+    await connection?.close();
+    await metricsServer.close();
+    throw err;
+  }
+  const open = connection;
+  const done = worker.run().finally(async () => {
+    await open.close();
+    await metricsServer.close();
   });
-  const done = worker.run().finally(() => connection.close());
   return {
     worker,
+    metricsUrl: metricsServer.url,
     done,
     shutdown: async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();

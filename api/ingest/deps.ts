@@ -1,5 +1,6 @@
 import type { Stores } from '../../db/connect';
 import type { SuppressionPolicy } from '../../lib/suppression-policy';
+import type { ApiMetrics } from '../metrics';
 import type { TemporalGateway } from '../temporal';
 
 /** How many workflows are signaled, or notifications started, at once. */
@@ -13,4 +14,6 @@ export interface IngestDeps {
   suppression?: SuppressionPolicy;
   /** Attempts per engagement callback (CALLBACK_MAX_ATTEMPTS); the default when not given. */
   callbackMaxAttempts?: number;
+  /** Counts stored events and signals; nothing is counted when not given. */
+  metrics?: Pick<ApiMetrics, 'webhookEvent' | 'signal'>;
 }

@@ -1,3 +1,4 @@
+import type { EventDoc } from '../../db/types';
 import { newId } from '../../lib/ids';
 import { DEFAULT_SUPPRESSION_POLICY } from '../../lib/suppression-policy';
 import { type RawEvent, toEventDoc } from '../webhook-events';
@@ -26,9 +27,16 @@ export async function ingestBatch(
   await deps.stores.batches.open({ _id: batchId, receivedAt, events: raws.length, pending: true });
   const docs = raws.map((raw, i) => toEventDoc(raw, receivedAt, i, batchId));
   const fresh = await deps.stores.events.insertNew(docs);
+  countEvents(deps, docs, fresh);
   const policy = deps.suppression ?? DEFAULT_SUPPRESSION_POLICY;
   for (const doc of fresh) await applySuppressionPolicy(deps.stores, policy, doc);
   if ((await signalWorkflows(deps, fresh)) === 0) await deps.stores.batches.done(batchId);
   await notifyEngagement(deps, fresh);
   return { stored: fresh.length, duplicates: docs.length - fresh.length };
+}
+
+function countEvents(deps: IngestDeps, docs: EventDoc[], fresh: EventDoc[]): void {
+  if (!deps.metrics) return;
+  const stored = new Set(fresh);
+  for (const doc of docs) deps.metrics.webhookEvent(doc.event, !stored.has(doc));
 }

@@ -42,8 +42,13 @@ async function deliver(deps: IngestDeps, emailId: string, doc: EventDoc): Promis
   let ended = false;
   try {
     await deps.temporal.signalEmail(emailId, toDeliveryEvent(doc));
+    deps.metrics?.signal('ok');
   } catch (err) {
-    if (!(err instanceof WorkflowNotFoundError)) throw err;
+    if (!(err instanceof WorkflowNotFoundError)) {
+      deps.metrics?.signal('failed');
+      throw err;
+    }
+    deps.metrics?.signal('late');
     ended = true;
   }
   const effect = effectOf(toDeliveryEvent(doc));

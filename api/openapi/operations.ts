@@ -160,6 +160,18 @@ export const OPERATIONS: Operation[] = [
     },
   },
   {
+    id: 'metrics',
+    method: 'get',
+    path: '/metrics',
+    tag: 'Service',
+    summary: 'Prometheus metrics',
+    description:
+      'Request latency by route, webhook events by type, signals to workflows and the relay backlog, ' +
+      "in Prometheus's text format (README, Metrics).",
+    auth: 'public',
+    responses: { 200: { description: 'the metrics', contentType: 'text/plain' } },
+  },
+  {
     id: 'openApiDocument',
     method: 'get',
     path: '/openapi.json',
