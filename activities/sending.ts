@@ -1,22 +1,33 @@
 import { Context } from '@temporalio/activity';
 import type { MailDataRequired, MailService } from '@sendgrid/mail';
 import { classes } from '@sendgrid/helpers';
+import type { CampaignStore } from '../db/campaigns';
+import { type CounterStore, scopesOf } from '../db/counters';
 import type { EmailStore } from '../db/emails';
-import type { EmailDoc, ProviderExchange } from '../db/types';
+import type { CampaignDoc, EmailDoc, ProviderExchange } from '../db/types';
 import { EMAIL_ID_ARG } from '../lib/custom-args';
 import { emailNotFound, providerRejected, providerThrottled, providerUnavailable } from './errors';
 
 type ProviderResponse = NonNullable<ProviderExchange['response']>;
 
-export function createSendingActivities(deps: { emails: EmailStore; sendgrid: MailService }) {
+interface SendingDeps {
+  emails: EmailStore;
+  campaigns: CampaignStore;
+  counters: CounterStore;
+  sendgrid: MailService;
+}
+
+export function createSendingActivities(deps: SendingDeps) {
+  const campaignContent = contentCache(deps.campaigns);
   return {
     /**
      * Hands the email to SendGrid and records the exchange. SendGrid has no idempotency key, so a retry
      * after a lost response can send twice; the activity keeps that window to one HTTP call.
      */
     async sendEmail(emailId: string): Promise<{ messageId: string | null }> {
-      const email = await deps.emails.get(emailId);
-      if (!email) throw emailNotFound(emailId);
+      const stored = await deps.emails.get(emailId);
+      if (!stored) throw emailNotFound(emailId);
+      const email = stored.campaignSeq === undefined ? stored : await campaignContent(stored);
       const data = toMailData(email);
       const request = classes.Mail.create(data).toJSON() as unknown as Record<string, unknown>;
       if (Context.current().info.attempt === 1) await deps.emails.setStatus(emailId, 'sending');
@@ -36,8 +47,36 @@ export function createSendingActivities(deps: { emails: EmailStore; sendgrid: Ma
         { request, response, messageId: messageId ?? undefined },
         'sent',
       );
+      await deps.counters.record([{ key: `${emailId}:sent`, metric: 'sent', delta: 1 }], scopesOf(email));
       return { messageId };
     },
+  };
+}
+
+/**
+ * A campaign's emails keep only their own recipient and template data; the content is the campaign's,
+ * stored once. Campaign content never changes, so the process keeps the few it is sending.
+ */
+function contentCache(campaigns: CampaignStore) {
+  const cache = new Map<string, Promise<CampaignDoc | null>>();
+  return async (email: EmailDoc): Promise<EmailDoc> => {
+    const id = email.campaignId ?? '';
+    let campaign = cache.get(id);
+    if (!campaign) {
+      if (cache.size >= 100) cache.delete(cache.keys().next().value as string);
+      campaign = campaigns.get(id);
+      cache.set(id, campaign);
+    }
+    const found = await campaign;
+    if (!found) {
+      cache.delete(id);
+      throw emailNotFound(`${email._id} (its campaign ${id} is missing)`);
+    }
+    return {
+      ...email,
+      subject: found.subject,
+      content: { ...found.content, templateData: email.content.templateData },
+    };
   };
 }
 

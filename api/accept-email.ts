@@ -12,8 +12,6 @@ export interface AcceptDeps {
   stores: Stores;
   temporal: TemporalGateway;
   defaultFrom: Address;
-  /** Attempts for an email's outcome callback (CALLBACK_MAX_ATTEMPTS). */
-  callbackMaxAttempts: number;
   log: (message: string, err: unknown) => void;
 }
 
@@ -55,21 +53,7 @@ export async function acceptEmail(deps: AcceptDeps, req: AcceptRequest): Promise
   }
 
   try {
-    await deps.temporal.startEmail({
-      emailId: id,
-      to: normalizeAddress(doc.to.email),
-      deliveryTimeoutMs: doc.deliveryTimeoutMs,
-      ...(doc.asmGroupId !== null && { asmGroupId: doc.asmGroupId }),
-      ...(doc.callbackUrl && {
-        callback: {
-          url: doc.callbackUrl,
-          maxAttempts: deps.callbackMaxAttempts,
-          to: doc.to.email,
-          campaignId: doc.campaignId,
-          metadata: doc.metadata,
-        },
-      }),
-    });
+    await deps.temporal.startEmail(doc);
   } catch (err) {
     deps.log(`could not start the workflow of ${id}`, err);
     // Without an idempotency key the caller cannot resume this email, so the record says what happened.
@@ -109,7 +93,8 @@ function toEmailDoc(id: string, body: SendEmailBody, defaultFrom: Address): Emai
     callbackUrl: body.callbackUrl ?? null,
     notifyEngagement: body.notifyEngagement ?? false,
     deliveryTimeoutMs: body.deliveryTimeout ?? DEFAULT_TIMEOUT_MS,
-    status: 'queued',
+    sendAt: body.sendAt ?? null,
+    status: body.sendAt ? 'scheduled' : 'queued',
     outcome: null,
     provider: { messageId: null, request: null, response: null, attempts: 0 },
     createdAt: now,

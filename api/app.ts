@@ -5,9 +5,11 @@ import { requireApiKey } from './auth';
 import { errorHandler, notFoundRoute } from './errors';
 import { type ApiMetrics, createApiMetrics } from './metrics';
 import { openApiRouter } from './openapi/router';
+import { campaignsRouter } from './routes/campaigns';
 import { emailsRouter } from './routes/emails';
 import { healthRouter } from './routes/health';
 import { recipientsRouter } from './routes/recipients';
+import { reportsRouter } from './routes/reports';
 import { suppressionsRouter } from './routes/suppressions';
 import { webhooksRouter } from './routes/webhooks';
 import type { TemporalGateway } from './temporal';
@@ -20,6 +22,8 @@ export interface AppDeps {
   /** Shared with the relay by the server; the app makes its own when not given. */
   metrics?: ApiMetrics;
 }
+
+const CAMPAIGN_BODY_LIMIT = '64mb';
 
 /** The HTTP app alone, without a listening socket, so tests can mount it however they like. */
 export function createApp(deps: AppDeps): Express {
@@ -46,11 +50,19 @@ export function createApp(deps: AppDeps): Express {
       callbackMaxAttempts: config.callbackMaxAttempts,
     }),
   );
+  const { defaultFrom } = config;
+  // A 100,000-recipient campaign is tens of megabytes of JSON; every other body stays small.
+  app.use(
+    '/v1/campaigns',
+    requireApiKey(config.apiKeys),
+    express.json({ limit: CAMPAIGN_BODY_LIMIT }),
+    campaignsRouter({ stores, temporal, defaultFrom, tuning: config.campaigns, log }),
+  );
   app.use('/v1', requireApiKey(config.apiKeys), express.json({ limit: '1mb' }));
-  const { defaultFrom, callbackMaxAttempts } = config;
-  app.use('/v1/emails', emailsRouter({ stores, temporal, defaultFrom, callbackMaxAttempts, log }));
+  app.use('/v1/emails', emailsRouter({ stores, temporal, defaultFrom, log }));
   app.use('/v1/suppressions', suppressionsRouter({ stores }));
   app.use('/v1/recipients', recipientsRouter({ stores }));
+  app.use('/v1/reports', reportsRouter({ stores }));
   app.use(notFoundRoute);
   app.use(errorHandler(log));
   return app;

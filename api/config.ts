@@ -1,6 +1,23 @@
 import type { KeyObject } from 'node:crypto';
-import { type MongoConfig, type TemporalConfig, mongoConfig, temporalConfig } from '../lib/config';
-import { ConfigError, type Env, bool, durationMs, list, port, positiveInt, required } from '../lib/env';
+import {
+  DEFAULT_CALLBACK_MAX_ATTEMPTS,
+  type MongoConfig,
+  type TemporalConfig,
+  mongoConfig,
+  temporalConfig,
+} from '../lib/config';
+import {
+  ConfigError,
+  type Env,
+  bool,
+  durationMs,
+  fraction,
+  list,
+  port,
+  positiveInt,
+  required,
+} from '../lib/env';
+import { type CampaignTuning, DEFAULT_TUNING } from '../workflows/campaign-signals';
 import type { SuppressionPolicy } from '../lib/suppression-policy';
 import { parseAddress } from './address';
 import type { Address } from '../db/types';
@@ -22,9 +39,9 @@ export interface ApiConfig {
   callbackMaxAttempts: number;
   /** When blocked (soft) bounces suppress an address, and for how long. */
   suppression: SuppressionPolicy;
+  /** How campaigns pace themselves and when their circuit breaker trips. */
+  campaigns: CampaignTuning;
 }
-
-export const DEFAULT_CALLBACK_MAX_ATTEMPTS = 10;
 
 export function loadApiConfig(env: Env = process.env): ApiConfig {
   const apiKeys = list(env, 'API_KEYS');
@@ -48,6 +65,22 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
       softBounceLimit: positiveInt(env, 'SUPPRESSION_SOFT_BOUNCE_LIMIT', 3),
       softBounceWindowMs: durationMs(env, 'SUPPRESSION_SOFT_BOUNCE_WINDOW', '7d'),
       softBounceExpiryMs: durationMs(env, 'SUPPRESSION_SOFT_BOUNCE_EXPIRY', '30d'),
+    },
+    campaigns: campaignTuning(env),
+  };
+}
+
+function campaignTuning(env: Env): CampaignTuning {
+  const d = DEFAULT_TUNING;
+  return {
+    batchSize: positiveInt(env, 'CAMPAIGN_BATCH_SIZE', d.batchSize),
+    window: positiveInt(env, 'CAMPAIGN_WINDOW', d.window),
+    tickMs: d.tickMs,
+    turnsPerRun: positiveInt(env, 'CAMPAIGN_TURNS_PER_RUN', d.turnsPerRun),
+    breaker: {
+      minJudged: positiveInt(env, 'BREAKER_MIN_JUDGED', d.breaker.minJudged),
+      maxHardBounceRate: fraction(env, 'BREAKER_MAX_HARD_BOUNCE_RATE', d.breaker.maxHardBounceRate),
+      maxSpamReportRate: fraction(env, 'BREAKER_MAX_SPAM_REPORT_RATE', d.breaker.maxSpamReportRate),
     },
   };
 }

@@ -19,7 +19,7 @@ export async function startApi(config: ApiConfig, log: Log = logger('api')): Pro
   if (!config.webhookPublicKey)
     log('WARNING: webhook signature verification is OFF (SENDGRID_WEBHOOK_VERIFY=false)');
   const stores = await connectStores(config.mongo.uri, config.mongo.dbName);
-  const temporal = connectTemporal(config.temporal);
+  const temporal = connectTemporal(config.temporal, config.callbackMaxAttempts);
   const metrics = createApiMetrics(stores.batches, log);
   const relay = startRelay({ stores, temporal, log, metrics }, { intervalMs: 2000, graceMs: 5000 });
   const app = createApp({ config, stores, temporal, log, metrics });

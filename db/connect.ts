@@ -1,6 +1,15 @@
 import { MongoClient, type Db } from 'mongodb';
-import type { EmailDoc, EventDoc, IdempotencyDoc, SuppressionDoc, WebhookBatchDoc } from './types';
+import type {
+  CampaignDoc,
+  EmailDoc,
+  EventDoc,
+  IdempotencyDoc,
+  SuppressionDoc,
+  WebhookBatchDoc,
+} from './types';
 import { WebhookBatchStore } from './batches';
+import { CampaignStore } from './campaigns';
+import { CounterStore } from './counters';
 import { EmailStore } from './emails';
 import { EventStore } from './events';
 import { SuppressionStore } from './suppressions';
@@ -13,6 +22,8 @@ export interface Stores {
   batches: WebhookBatchStore;
   suppressions: SuppressionStore;
   idempotency: IdempotencyStore;
+  campaigns: CampaignStore;
+  counters: CounterStore;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -29,6 +40,12 @@ export async function connectStores(uri: string, dbName: string): Promise<Stores
     batches: new WebhookBatchStore(db.collection<WebhookBatchDoc>('webhook_batches')),
     suppressions: new SuppressionStore(db.collection<SuppressionDoc>('suppressions')),
     idempotency: new IdempotencyStore(db.collection<IdempotencyDoc>('idempotency_keys')),
+    campaigns: new CampaignStore(db.collection<CampaignDoc>('campaigns')),
+    counters: new CounterStore(
+      db.collection('counter_facts'),
+      db.collection('counter_buckets'),
+      db.collection('counter_rollups'),
+    ),
     ping: async () => {
       await db.command({ ping: 1 });
     },
@@ -38,6 +55,8 @@ export async function connectStores(uri: string, dbName: string): Promise<Stores
     stores.emails.ensureIndexes(),
     stores.events.ensureIndexes(),
     stores.batches.ensureIndexes(),
+    stores.campaigns.ensureIndexes(),
+    stores.counters.ensureIndexes(),
   ]);
   return stores;
 }

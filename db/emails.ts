@@ -3,6 +3,21 @@ import type { EmailStatus, Outcome } from '../workflows/status';
 import { FINAL_STATUSES } from '../workflows/status';
 import type { EmailDoc, ProviderExchange } from './types';
 
+export type EmailSummary = Pick<
+  EmailDoc,
+  '_id' | 'to' | 'subject' | 'status' | 'outcome' | 'campaignId' | 'createdAt' | 'updatedAt'
+>;
+
+const SUMMARY_FIELDS = {
+  to: 1,
+  subject: 1,
+  status: 1,
+  outcome: 1,
+  campaignId: 1,
+  createdAt: 1,
+  updatedAt: 1,
+};
+
 export class EmailStore {
   constructor(private readonly emails: Collection<EmailDoc>) {}
 
@@ -10,6 +25,61 @@ export class EmailStore {
     await this.emails.createIndex({ 'to.email': 1, createdAt: -1 });
     await this.emails.createIndex({ campaignId: 1, createdAt: -1 });
     await this.emails.createIndex({ toNormalized: 1, createdAt: -1 });
+    await this.emails.createIndex({ campaignId: 1, campaignSeq: 1 });
+    await this.emails.createIndex({ campaignId: 1, status: 1, _id: 1 });
+  }
+
+  /** A campaign's recipients, in chunks: one huge insertMany holds the server's write lock for seconds. */
+  async insertMany(docs: EmailDoc[], chunk = 5000): Promise<void> {
+    for (let i = 0; i < docs.length; i += chunk) {
+      await this.emails.insertMany(docs.slice(i, i + chunk), { ordered: false });
+    }
+  }
+
+  /** The campaign's emails at positions [fromSeq, fromSeq + count), in order. */
+  campaignSlice(campaignId: string, fromSeq: number, count: number): Promise<EmailDoc[]> {
+    return this.emails
+      .find({ campaignId, campaignSeq: { $gte: fromSeq, $lt: fromSeq + count } })
+      .sort({ campaignSeq: 1 })
+      .project<EmailDoc>({ content: 0, provider: 0 })
+      .toArray();
+  }
+
+  /** Ids of a campaign's emails in a status, optionally below a position (those already started). */
+  async campaignIds(campaignId: string, status: EmailStatus, beforeSeq?: number): Promise<string[]> {
+    const filter = {
+      campaignId,
+      status,
+      ...(beforeSeq !== undefined && { campaignSeq: { $lt: beforeSeq } }),
+    };
+    const docs = await this.emails.find(filter).project<{ _id: string }>({ _id: 1 }).toArray();
+    return docs.map((d) => d._id);
+  }
+
+  /** Ends a campaign's emails that were never started (positions from `fromSeq` on); returns their ids. */
+  async cancelUnstarted(campaignId: string, fromSeq: number, outcome: Outcome): Promise<string[]> {
+    const filter = { campaignId, campaignSeq: { $gte: fromSeq }, status: 'queued' as const };
+    const ids = (await this.emails.find(filter).project<{ _id: string }>({ _id: 1 }).toArray()).map(
+      (d) => d._id,
+    );
+    await this.emails.updateMany(filter, {
+      $set: { status: outcome.result, outcome, updatedAt: new Date() },
+    });
+    return ids;
+  }
+
+  /** One page of emails, oldest first, optionally of one campaign and status; content left out. */
+  page(filter: { campaignId?: string; status?: EmailStatus }, limit: number, after?: string) {
+    return this.emails
+      .find({
+        ...(filter.campaignId !== undefined && { campaignId: filter.campaignId }),
+        ...(filter.status !== undefined && { status: filter.status }),
+        ...(after !== undefined && { _id: { $gt: after } }),
+      })
+      .sort({ _id: 1 })
+      .limit(limit)
+      .project<EmailSummary>(SUMMARY_FIELDS)
+      .toArray();
   }
 
   async insert(doc: EmailDoc): Promise<void> {
@@ -70,12 +140,24 @@ export class EmailStore {
     );
   }
 
-  /** An outcome decided after the workflow ended replaces only the statuses it may supersede. */
-  async setLateOutcome(id: string, outcome: Outcome, replaces: EmailStatus[]): Promise<boolean> {
-    const result = await this.emails.updateOne(
+  /**
+   * An outcome decided after the workflow ended replaces only the statuses it may supersede.
+   * Returns the record as it was, or null when nothing was replaced.
+   */
+  async setLateOutcome(id: string, outcome: Outcome, replaces: EmailStatus[]): Promise<EmailDoc | null> {
+    return this.emails.findOneAndUpdate(
       { _id: id, status: { $in: replaces } },
       { $set: { status: outcome.result, outcome, updatedAt: new Date() } },
+      { returnDocument: 'before', projection: { content: 0, provider: 0 } },
     );
-    return result.modifiedCount === 1;
+  }
+
+  /** What each email's counters are kept under: its campaign and categories. */
+  async scopeFields(ids: string[]): Promise<Map<string, Pick<EmailDoc, 'campaignId' | 'categories'>>> {
+    const docs = await this.emails
+      .find({ _id: { $in: ids } })
+      .project<Pick<EmailDoc, '_id' | 'campaignId' | 'categories'>>({ campaignId: 1, categories: 1 })
+      .toArray();
+    return new Map(docs.map((d) => [d._id, d]));
   }
 }

@@ -29,6 +29,10 @@ export interface EmailDoc {
   subject: string | null;
   content: EmailContent;
   campaignId: string | null;
+  /** Position in its campaign; present only on a campaign's emails, whose content is the campaign's. */
+  campaignSeq?: number;
+  /** When it is to be handed to SendGrid; null: at once. */
+  sendAt?: Date | null;
   categories: string[];
   metadata: Record<string, string>;
   /** SendGrid unsubscribe (ASM) group: a group unsubscribe suppresses only mail of that group. */
@@ -90,4 +94,33 @@ export interface IdempotencyDoc {
   bodyHash: string;
   emailId: string;
   createdAt: Date;
+}
+
+export const CAMPAIGN_STATES = ['scheduled', 'running', 'paused', 'canceled', 'completed'] as const;
+export type CampaignState = (typeof CAMPAIGN_STATES)[number];
+
+/**
+ * A blast: the content every recipient gets, and where its sending stands. Recipients are emails with
+ * `campaignId` and `campaignSeq`. After the API inserts it, only the campaign's workflow writes it.
+ */
+export interface CampaignDoc {
+  _id: string;
+  name: string;
+  from: Address;
+  subject: string | null;
+  content: Omit<EmailContent, 'templateData'>;
+  categories: string[];
+  asmGroupId: number | null;
+  sendAt: Date | null;
+  ratePerSecond: number | null;
+  deliveryTimeoutMs: number;
+  /** Recipients accepted (after duplicates and invalid ones were left out). */
+  total: number;
+  /** Email workflows started so far. */
+  started: number;
+  state: CampaignState;
+  /** Why it paused itself (the circuit breaker) or was paused; null when running. */
+  pauseReason: string | null;
+  createdAt: Date;
+  updatedAt: Date;
 }

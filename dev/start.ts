@@ -13,7 +13,7 @@ import { DEFAULT_WORKER_METRICS_PORT } from '../worker/config';
 import { installRuntime } from '../worker/runtime';
 import { startMongo } from './mongo';
 import { startSystem } from './system';
-import { startTemporal } from './temporal';
+import { startTemporal, useExistingTemporal } from './temporal';
 import { DATA_DIR } from './tools';
 
 /** The development API key; production keys come from API_KEYS. */
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
 
   try {
     const temporal = env.TEMPORAL_ADDRESS
-      ? { address: env.TEMPORAL_ADDRESS, uiUrl: undefined, stop: async () => {} }
+      ? await useExistingTemporal(env.TEMPORAL_ADDRESS, env.TEMPORAL_NAMESPACE)
       : await startTemporal({
           port: ports.temporal,
           uiPort: ports.temporalUi,

@@ -33,6 +33,8 @@ export interface SystemOptions {
   /** The worker's CALLBACK_SECRET; DEV_CALLBACK_SECRET when not given. */
   callbackSecret?: string;
   host?: string;
+  /** More settings for each part, as environment variables (e.g. SEND_RATE_LIMIT for the worker). */
+  env?: { api?: Record<string, string>; worker?: Record<string, string> };
   log?: Log;
   sandboxLog?: (line: string) => void;
 }
@@ -67,6 +69,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     API_KEYS: opts.apiKey,
     DEFAULT_FROM: 'Mailroom <no-reply@mailroom.test>',
     SENDGRID_WEBHOOK_PUBLIC_KEY: publicKeyFor(opts.signingKey),
+    ...opts.env?.api,
   };
   const api = await startApi(loadApiConfig(apiEnv), opts.log ?? logger('api'));
   const closers: (() => Promise<void>)[] = [() => api.close()];
@@ -94,6 +97,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       CALLBACK_SECRET: opts.callbackSecret ?? DEV_CALLBACK_SECRET,
       WORKER_METRICS_HOST: host,
       WORKER_METRICS_PORT: String(opts.workerMetricsPort ?? 0),
+      ...opts.env?.worker,
     };
     const workerConfig = loadWorkerConfig(workerEnv);
     const stores = await connectStores(workerConfig.mongo.uri, workerConfig.mongo.dbName);

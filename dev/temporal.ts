@@ -4,7 +4,10 @@
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment, type LocalTestWorkflowEnvironmentOptions } from '@temporalio/testing';
+import { SEARCH_ATTRIBUTE_NAMES, searchAttributes } from '../workflows/search-attributes';
 import { freePort } from './ports';
 import { findTemporalCli, findTemporalTestServer, type Resolution } from './tools';
 
@@ -21,7 +24,6 @@ export interface TemporalOptions {
   /** SQLite file that keeps state across restarts; omitted, state lives in memory. */
   dbFile?: string;
   namespace?: string;
-  searchAttributes?: DevServerConfig['searchAttributes'];
 }
 
 export interface RunningTemporal {
@@ -51,7 +53,8 @@ export async function startTemporal(opts: TemporalOptions = {}): Promise<Running
         uiPort,
         dbFilename,
         namespace,
-        searchAttributes: opts.searchAttributes,
+        // Mailroom's own, which workflows set: a server without them fails their tasks.
+        searchAttributes: Object.values(searchAttributes),
         log: { format: 'pretty', level: 'error' },
       },
     }),
@@ -67,9 +70,33 @@ export async function startTemporal(opts: TemporalOptions = {}): Promise<Running
 
 /** The Java-based test server, whose clock jumps ahead whenever no workflow has work to do. */
 export async function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
-  return withExecutable('Temporal time-skipping test server', await findTemporalTestServer(), (executable) =>
-    TestWorkflowEnvironment.createTimeSkipping({ server: { executable } }),
+  const env = await withExecutable(
+    'Temporal time-skipping test server',
+    await findTemporalTestServer(),
+    (executable) => TestWorkflowEnvironment.createTimeSkipping({ server: { executable } }),
   );
+  // A fresh test server has none of them (and cannot list what it has).
+  await addSearchAttributes(env.connection, env.namespace ?? 'default', SEARCH_ATTRIBUTE_NAMES);
+  return env;
+}
+
+/**
+ * Registers Mailroom's search attributes on a server it did not start (TEMPORAL_ADDRESS), where they
+ * may be missing; attributes already there are left as they are.
+ */
+export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<void> {
+  const existing = await connection.operatorService.listSearchAttributes({ namespace });
+  const known = new Set(Object.keys({ ...existing.customAttributes, ...existing.systemAttributes }));
+  const missing = SEARCH_ATTRIBUTE_NAMES.filter((name) => !known.has(name));
+  if (missing.length > 0) await addSearchAttributes(connection, namespace, missing);
+}
+
+async function addSearchAttributes(connection: Connection, namespace: string, names: string[]) {
+  const keyword = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+  await connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(names.map((name) => [name, keyword])),
+  });
 }
 
 /**
@@ -97,4 +124,15 @@ async function withExecutable<T>(
 function once(fn: () => Promise<void>): () => Promise<void> {
   let done: Promise<void> | undefined;
   return () => (done ??= fn());
+}
+
+/** A server someone else runs (TEMPORAL_ADDRESS): made ready for Mailroom's workflows, never stopped. */
+export async function useExistingTemporal(address: string, namespace = 'default') {
+  const connection = await Connection.connect({ address });
+  try {
+    await registerSearchAttributes(connection, namespace);
+  } finally {
+    await connection.close();
+  }
+  return { address, uiUrl: undefined, stop: async () => {} };
 }

@@ -93,3 +93,14 @@ export function loadOrExit<T>(load: () => T): T {
     throw err;
   }
 }
+
+/** A fraction from 0 to 1, written as "0.05" or "5%". */
+export function fraction(env: Env, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const percent = raw.endsWith('%');
+  const value = Number(percent ? raw.slice(0, -1) : raw) / (percent ? 100 : 1);
+  if (!/^\d+(\.\d+)?%?$/.test(raw) || !(value >= 0 && value <= 1))
+    throw new ConfigError(`${name} must be a fraction like "0.05" or "5%", got "${raw}"`);
+  return value;
+}

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import './support/runtime';
@@ -17,7 +18,15 @@ import type { Activities } from '../activities';
 import { providerRejected, providerThrottled, providerUnavailable } from '../activities/errors';
 import { workflowBundle } from '../worker/worker';
 import { emailWorkflow } from '../workflows';
-import { type CallbackTarget, type DeliveryEvent, deliveryEventSignal } from '../workflows/signals';
+import { sendTaskQueueOf } from '../workflows/task-queues';
+import {
+  type CallbackTarget,
+  type DeliveryEvent,
+  cancelSignal,
+  deliveryEventSignal,
+  stateQuery,
+} from '../workflows/signals';
+import { waitFor } from './support/wait';
 import type { EmailStatus, Outcome } from '../workflows/status';
 
 const HOUR = 3_600_000;
@@ -42,7 +51,10 @@ interface Fakes {
 function fakeActivities(fakes: Fakes) {
   const calls = { sends: 0, callbacks: 0, statuses: [] as EmailStatus[], outcomes: [] as Outcome[] };
   const plan = fakes.sends ?? ['ok'];
-  const activities: Activities = {
+  const activities: Pick<
+    Activities,
+    'checkSuppression' | 'sendEmail' | 'recordStatus' | 'recordOutcome' | 'postCallback'
+  > = {
     async checkSuppression() {
       return fakes.suppressed ?? null;
     },
@@ -80,7 +92,16 @@ function event(name: string, extra: Partial<DeliveryEvent> = {}): DeliveryEvent 
 async function run(
   fakes: Fakes,
   events: DeliveryEvent[],
-  options: { timeoutMs?: number; callback?: CallbackTarget; record?: string; afterSignals?: () => void } = {},
+  options: {
+    timeoutMs?: number;
+    callback?: CallbackTarget;
+    sendAt?: string;
+    record?: string;
+    beforeEvents?: (handle: WorkflowHandle<typeof emailWorkflow>) => Promise<void>;
+    /** Events made after beforeEvents ran. */
+    events?: () => DeliveryEvent[];
+    afterSignals?: () => void;
+  } = {},
 ) {
   const { activities, calls } = fakeActivities(fakes);
   const taskQueue = `wf-${randomUUID()}`;
@@ -90,7 +111,12 @@ async function run(
     workflowBundle: bundle,
     activities,
   });
-  const outcome = await worker.runUntil(async () => {
+  const sendWorker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: sendTaskQueueOf(taskQueue),
+    activities: { sendEmail: activities.sendEmail },
+  });
+  const outcome = await runBoth(worker, sendWorker, async () => {
     const handle = await env.client.workflow.start(emailWorkflow, {
       taskQueue,
       workflowId: `em_${randomUUID()}`,
@@ -100,10 +126,12 @@ async function run(
           to: 'someone@example.com',
           deliveryTimeoutMs: options.timeoutMs ?? 96 * HOUR,
           ...(options.callback && { callback: options.callback }),
+          ...(options.sendAt && { sendAt: options.sendAt }),
         },
       ],
     });
-    for (const e of events) await handle.signal(deliveryEventSignal, e);
+    await options.beforeEvents?.(handle);
+    for (const e of [...events, ...(options.events?.() ?? [])]) await handle.signal(deliveryEventSignal, e);
     options.afterSignals?.();
     const result = await handle.result();
     const history = await handle.fetchHistory();
@@ -111,6 +139,17 @@ async function run(
     return { outcome: result, history };
   });
   return { outcome: outcome.outcome, history: outcome.history, calls };
+}
+
+/** Runs the main worker until `fn` is done, with the send queue's worker beside it. */
+async function runBoth<T>(worker: Worker, sendWorker: Worker, fn: () => Promise<T>): Promise<T> {
+  const sending = sendWorker.run();
+  try {
+    return await worker.runUntil(fn);
+  } finally {
+    sendWorker.shutdown();
+    await sending;
+  }
 }
 
 /**
@@ -277,6 +316,70 @@ describe('email workflow: suppression, ordering and timeouts', () => {
     assert.equal(outcome.result, 'unconfirmed');
     assert.equal(outcome.reason, 'No confirmation of delivery within 15 minutes');
     assert.deepEqual(calls.statuses, ['deferred']);
+  });
+});
+
+describe('email workflow: scheduled sends and cancel', () => {
+  it('sendAt: waits on a durable timer until its time, then sends', async () => {
+    const sendAt = new Date((await env.currentTimeMs()) + 2 * HOUR).toISOString();
+    const { outcome, calls, history } = await run({}, [], {
+      sendAt,
+      record: 'scheduled-then-delivered',
+      beforeEvents: async (handle) => {
+        assert.equal((await handle.query(stateQuery)).status, 'scheduled');
+      },
+      events: () => [event('delivered')],
+    });
+    assert.equal(outcome.result, 'delivered');
+    assert.equal(calls.sends, 1);
+    assert.deepEqual(calls.statuses, ['queued']);
+    const timers = history.events?.filter((e) => e.timerStartedEventAttributes) ?? [];
+    assert.equal(timers.length >= 1, true, 'a timer holds the send');
+  });
+
+  it('canceled before its time: nothing is sent, it ends canceled with the reason', async () => {
+    const sendAt = new Date((await env.currentTimeMs()) + 24 * HOUR).toISOString();
+    const { outcome, calls } = await run({}, [], {
+      sendAt,
+      record: 'canceled',
+      beforeEvents: async (handle) => {
+        await handle.signal(cancelSignal, { reason: 'canceled by request' });
+      },
+    });
+    assert.equal(outcome.result, 'canceled');
+    assert.equal(outcome.reason, 'Canceled before it was sent: canceled by request');
+    assert.equal(calls.sends, 0);
+    assert.deepEqual(
+      calls.outcomes.map((o) => o.result),
+      ['canceled'],
+    );
+  });
+
+  it('a cancel after the send is under way does not stop it: the email is sent and tracked', async () => {
+    let release!: () => void;
+    const sendStarted = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let signalled = false;
+    const { outcome, calls } = await run(
+      {
+        beforeSendReturns: async () => {
+          release();
+          await waitFor(() => signalled, { message: 'the cancel signal' });
+        },
+      },
+      [],
+      {
+        beforeEvents: async (handle) => {
+          await sendStarted;
+          await handle.signal(cancelSignal, { reason: 'too late' });
+          signalled = true;
+        },
+        events: () => [event('delivered')],
+      },
+    );
+    assert.equal(outcome.result, 'delivered');
+    assert.equal(calls.sends, 1);
   });
 });
 

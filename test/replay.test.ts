@@ -15,10 +15,14 @@ import { workflowBundle } from '../worker/worker';
 import { FINAL_STATUSES } from '../workflows/status';
 
 const HISTORIES = path.join(__dirname, 'fixtures', 'histories');
-const files = readdirSync(HISTORIES).filter((name) => name.endsWith('.binpb'));
+// Older generations sit in subfolders (before-campaigns/: recorded before scheduling, cancel and the
+// status search attribute); they must keep replaying as long as such workflows may be running.
+const files = readdirSync(HISTORIES, { recursive: true, encoding: 'utf8' }).filter((name) =>
+  name.endsWith('.binpb'),
+);
 
-it('there is a recorded history for every final outcome', () => {
-  const paths = files.map((name) => name.replace(/\.binpb$/, ''));
+it('there is a recorded history of the current code for every final outcome', () => {
+  const paths = files.filter((name) => !name.includes(path.sep)).map((name) => name.replace(/\.binpb$/, ''));
   for (const expected of FINAL_STATUSES) {
     assert.ok(paths.includes(expected), `missing fixture ${expected}.binpb`);
   }

@@ -1,22 +1,32 @@
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   condition,
+  isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { effectOf, suppressedOutcome, unconfirmedOutcome } from './delivery';
 import { startOutcomeCallback } from './notify';
+import { searchAttributes } from './search-attributes';
+import { sendTaskQueueOf } from './task-queues';
 import {
   type DeliveryEvent,
   type EmailState,
   type EmailWorkflowInput,
+  cancelSignal,
+  cancelUpdate,
   deliveryEventSignal,
   stateQuery,
 } from './signals';
-import type { Outcome } from './status';
+import type { EmailStatus, Outcome } from './status';
 
 /** Error types the send activity throws for answers that retrying cannot change. */
 export const NON_RETRYABLE_SEND_ERRORS = ['ProviderRejectedError', 'EmailNotFoundError'];
@@ -27,16 +37,23 @@ const { checkSuppression, recordStatus, recordOutcome } = proxyActivities<Activi
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
-const { sendEmail } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: SEND_MAX_ATTEMPTS,
-    nonRetryableErrorTypes: NON_RETRYABLE_SEND_ERRORS,
-  },
-});
+/**
+ * On its own task queue, whose workers share one send rate (SEND_RATE_LIMIT). Canceling waits for an
+ * attempt already running: once the request is with SendGrid, the email is sent and is tracked.
+ */
+const sendActivities = () =>
+  proxyActivities<Activities>({
+    taskQueue: sendTaskQueueOf(workflowInfo().taskQueue),
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    startToCloseTimeout: '30 seconds',
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: '1 minute',
+      maximumAttempts: SEND_MAX_ATTEMPTS,
+      nonRetryableErrorTypes: NON_RETRYABLE_SEND_ERRORS,
+    },
+  });
 
 /**
  * One email, from the suppression check to its final outcome.
@@ -44,9 +61,36 @@ const { sendEmail } = proxyActivities<Activities>({
  * applied in arrival order once the email is with SendGrid.
  */
 export async function emailWorkflow(input: EmailWorkflowInput): Promise<Outcome> {
-  const state: EmailState = { status: 'queued', outcome: null, eventsSeen: 0 };
+  const state: EmailState = { status: input.sendAt ? 'scheduled' : 'queued', outcome: null, eventsSeen: 0 };
   const pending: DeliveryEvent[] = [];
   const seen = new Set<string>();
+  // Workflows started before the status search attribute existed replay without its upserts.
+  const searchable = patched('status-search-attribute');
+  const setStatus = (status: EmailStatus) => {
+    state.status = status;
+    if (searchable) upsertSearchAttributes([{ key: searchAttributes.status, value: status }]);
+  };
+
+  let cancelReason: string | null = null;
+  let sendScope: CancellationScope | undefined;
+  const requestCancel = ({ reason }: { reason: string }) => {
+    cancelReason ??= reason;
+    sendScope?.cancel();
+  };
+  setHandler(cancelSignal, requestCancel);
+  setHandler(
+    cancelUpdate,
+    async (request) => {
+      requestCancel(request);
+      await condition(() => !UNSENT.includes(state.status));
+      return state.status === 'canceled';
+    },
+    {
+      validator: (_request) => {
+        if (!UNSENT.includes(state.status)) throw new Error(`the email is already ${state.status}`);
+      },
+    },
+  );
 
   setHandler(deliveryEventSignal, (event) => {
     if (seen.has(event.key)) return;
@@ -58,23 +102,40 @@ export async function emailWorkflow(input: EmailWorkflowInput): Promise<Outcome>
 
   const finish = async (outcome: Outcome): Promise<Outcome> => {
     await recordOutcome(input.emailId, outcome);
-    state.status = outcome.result;
     state.outcome = outcome;
+    setStatus(outcome.result);
     log.info('email finished', { emailId: input.emailId, result: outcome.result });
     if (input.callback) await startOutcomeCallback(input.emailId, input.callback, outcome);
     return outcome;
   };
 
+  if (input.sendAt) {
+    if (searchable) setStatus('scheduled');
+    const wait = Date.parse(input.sendAt) - Date.now();
+    if (wait > 0) await condition(() => cancelReason !== null, wait);
+    if (cancelReason === null) {
+      setStatus('queued');
+      await recordStatus(input.emailId, 'queued');
+    }
+  }
+  if (cancelReason !== null) return finish(canceledOutcome(cancelReason));
+
   const suppression = await checkSuppression(input.to, input.asmGroupId);
   if (suppression) return finish(suppressedOutcome(suppression, now()));
+  if (cancelReason !== null) return finish(canceledOutcome(cancelReason));
 
-  state.status = 'sending';
+  setStatus('sending');
   try {
-    await sendEmail(input.emailId);
+    await CancellationScope.cancellable(() => {
+      sendScope = CancellationScope.current();
+      return sendActivities().sendEmail(input.emailId);
+    });
   } catch (err) {
+    if (isCancellation(err)) return finish(canceledOutcome(cancelReason ?? 'canceled'));
     return finish(sendFailureOutcome(err));
   }
-  state.status = 'sent';
+  sendScope = undefined;
+  setStatus('sent');
 
   const deadline = Date.now() + input.deliveryTimeoutMs;
   for (;;) {
@@ -85,11 +146,18 @@ export async function emailWorkflow(input: EmailWorkflowInput): Promise<Outcome>
       const effect = effectOf(event);
       if (effect.kind === 'final') return finish(effect.outcome);
       if (effect.kind === 'deferred' && state.status !== 'deferred') {
-        state.status = 'deferred';
+        setStatus('deferred');
         await recordStatus(input.emailId, 'deferred');
       }
     }
   }
+}
+
+/** Statuses in which an email can still be stopped: it has not reached SendGrid. */
+const UNSENT: EmailStatus[] = ['scheduled', 'queued', 'sending'];
+
+function canceledOutcome(reason: string): Outcome {
+  return { result: 'canceled', reason: `Canceled before it was sent: ${reason}`, detail: {}, at: now() };
 }
 
 function sendFailureOutcome(err: unknown): Outcome {

@@ -1,2 +1,3 @@
 export { emailWorkflow } from './email';
 export { notifyWorkflow } from './notify';
+export { campaignWorkflow } from './campaign';

@@ -1,4 +1,4 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { EmailStatus, Outcome } from './status';
 
 /**
@@ -28,6 +28,8 @@ export interface EmailWorkflowInput {
   asmGroupId?: number;
   /** Present when the email has a callbackUrl: where and how its outcome is POSTed. */
   callback?: CallbackTarget;
+  /** ISO time to hand it to SendGrid; a durable timer waits until then. */
+  sendAt?: string;
 }
 
 /**
@@ -50,3 +52,11 @@ export interface EmailState {
 
 export const deliveryEventSignal = defineSignal<[DeliveryEvent]>('deliveryEvent');
 export const stateQuery = defineQuery<EmailState>('state');
+
+/** Stop an email not yet handed to SendGrid (a campaign's cancel); no answer needed. */
+export const cancelSignal = defineSignal<[{ reason: string }]>('cancel');
+/**
+ * Stop an email not yet handed to SendGrid, and say whether it stopped: false when the send was already
+ * under way and completed. Rejected outright once the email is with SendGrid.
+ */
+export const cancelUpdate = defineUpdate<boolean, [{ reason: string }]>('cancelUnsent');

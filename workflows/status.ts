@@ -7,11 +7,19 @@ export const FINAL_STATUSES = [
   'rejected',
   'failed',
   'unconfirmed',
+  'canceled',
 ] as const;
 
 export type FinalStatus = (typeof FINAL_STATUSES)[number];
 
-export const EMAIL_STATUSES = ['queued', 'sending', 'sent', 'deferred', ...FINAL_STATUSES] as const;
+export const EMAIL_STATUSES = [
+  'scheduled',
+  'queued',
+  'sending',
+  'sent',
+  'deferred',
+  ...FINAL_STATUSES,
+] as const;
 
 export type EmailStatus = (typeof EMAIL_STATUSES)[number];
 

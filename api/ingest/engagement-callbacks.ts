@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { EmailDoc, EventDoc } from '../../db/types';
 import { forEachLimit } from '../../lib/pool';
 import type { Notification } from '../../workflows/notify';
-import { DEFAULT_CALLBACK_MAX_ATTEMPTS } from '../config';
+import { DEFAULT_CALLBACK_MAX_ATTEMPTS } from '../../lib/config';
 import { CONCURRENCY, type IngestDeps } from './deps';
 
 const ENGAGEMENT_EVENTS = new Set(['open', 'click']);

@@ -3,6 +3,7 @@ import { newId } from '../../lib/ids';
 import { DEFAULT_SUPPRESSION_POLICY } from '../../lib/suppression-policy';
 import { type RawEvent, toEventDoc } from '../webhook-events';
 import type { IngestDeps } from './deps';
+import { countEngagement } from './counters';
 import { notifyEngagement } from './engagement-callbacks';
 import { signalWorkflows } from './signal-workflows';
 import { applySuppressionPolicy } from './suppression';
@@ -30,6 +31,7 @@ export async function ingestBatch(
   countEvents(deps, docs, fresh);
   const policy = deps.suppression ?? DEFAULT_SUPPRESSION_POLICY;
   for (const doc of fresh) await applySuppressionPolicy(deps.stores, policy, doc);
+  await countEngagement(deps, fresh);
   if ((await signalWorkflows(deps, fresh)) === 0) await deps.stores.batches.done(batchId);
   await notifyEngagement(deps, fresh);
   return { stored: fresh.length, duplicates: docs.length - fresh.length };

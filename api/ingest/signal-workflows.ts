@@ -1,4 +1,5 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { outcomeFacts, scopesOf } from '../../db/counters';
 import type { EventDoc } from '../../db/types';
 import { forEachLimit } from '../../lib/pool';
 import { effectOf, supersededBy } from '../../workflows/delivery';
@@ -54,5 +55,12 @@ async function deliver(deps: IngestDeps, emailId: string, doc: EventDoc): Promis
   const effect = effectOf(toDeliveryEvent(doc));
   if (effect.kind !== 'final') return;
   const replaces = supersededBy(effect.outcome.result).filter((status) => ended || isFinal(status));
-  await deps.stores.emails.setLateOutcome(emailId, effect.outcome, replaces);
+  const before = await deps.stores.emails.setLateOutcome(emailId, effect.outcome, replaces);
+  if (!before) return;
+  // The counters move with the record: the earlier outcome is taken back, the new one counted.
+  const facts = [
+    ...(before.outcome ? outcomeFacts(emailId, before.outcome, -1) : []),
+    ...outcomeFacts(emailId, effect.outcome, 1),
+  ];
+  await deps.stores.counters.record(facts, scopesOf(before));
 }

@@ -4,7 +4,7 @@
 set -eu
 
 namespace="${TEMPORAL_NAMESPACE:-default}"
-attributes="MailroomStatus MailroomCampaignId MailroomRecipientDomain MailroomEmailId"
+attributes="MailroomStatus MailroomCampaignId MailroomRecipientDomain MailroomEmailId MailroomRecipient"
 
 attempt=1
 until temporal operator namespace describe --namespace "$namespace" >/dev/null 2>&1; do

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import './runtime';
 import { startMongo } from '../../dev/mongo';
-import { type RunningSystem, startSystem } from '../../dev/system';
+import { type RunningSystem, type SystemOptions, startSystem } from '../../dev/system';
 import { startTemporal } from '../../dev/temporal';
 import { connectStores, type Stores } from '../../db/connect';
 import { generateSigningKeyPair, parseSigningKey, signatureHeaders } from '../../sandbox/signing';
@@ -66,10 +66,13 @@ export interface ApiResponse {
   body: any;
 }
 
-/** `temporalAddress` replaces the shared Temporal, for a test that stops and restarts its own. */
+/**
+ * `temporalAddress` replaces the shared Temporal, for a test that stops and restarts its own; `env`
+ * adds settings to the API's or the worker's environment.
+ */
 export async function startTestSystem(
   name: string,
-  opts: { temporalAddress?: string } = {},
+  opts: { temporalAddress?: string; env?: SystemOptions['env'] } = {},
 ): Promise<TestSystem> {
   const infra = await acquireInfrastructure();
   const suffix = randomUUID().slice(0, 8);
@@ -85,6 +88,7 @@ export async function startTestSystem(
     signingKey: privateKey,
     sandboxEventDelayMs: 20,
     sandboxBatchIntervalMs: 50,
+    ...(opts.env && { env: opts.env }),
     // MAILROOM_TEST_LOGS=1 shows what the API and the sandbox log, for a failing test.
     ...(process.env.MAILROOM_TEST_LOGS ? {} : { log: () => undefined, sandboxLog: () => undefined }),
   });
