@@ -52,9 +52,10 @@ export async function acceptCampaign(
   if (accepted.length === 0) {
     throw badRequest(
       'no recipient can be sent to',
-      invalid
-        .slice(0, INVALID_LISTED)
-        .map(({ index, field, message }) => ({ field: `recipients.${index}.${field}`, message })),
+      invalid.slice(0, INVALID_LISTED).map(({ index, field, message }) => ({
+        field: field ? `recipients.${index}.${field}` : `recipients.${index}`,
+        message,
+      })),
     );
   }
 
@@ -95,9 +96,11 @@ function checkRecipients(items: unknown[]) {
   const seen = new Set<string>();
   let duplicates = 0;
   items.forEach((item, index) => {
-    const parsed = campaignRecipient.safeParse(item);
+    const parsed = campaignRecipient.safeParse(item, { reportInput: true });
     if (!parsed.success) {
-      for (const detail of toDetails(parsed.error)) invalid.push({ index, ...detail });
+      for (const { field, message } of toDetails(parsed.error)) {
+        invalid.push({ index, field: field === '(body)' ? '' : field, message });
+      }
       return;
     }
     const address = normalizeAddress(parsed.data.to.email);

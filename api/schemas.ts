@@ -102,11 +102,18 @@ const metadata = z
   .refine((m) => Object.keys(m).length <= 10, { error: 'at most 10 metadata pairs' });
 
 /** One recipient of a campaign; checked one by one, so a bad one is reported and the rest go. */
-export const campaignRecipient = z.strictObject({
-  to: z.preprocess((v) => (typeof v === 'string' ? { email: v } : v), address),
-  templateData: z.record(z.string(), z.unknown()).optional(),
-  metadata: metadata.optional(),
-});
+export const campaignRecipient = z.preprocess(
+  // A bare address is a recipient with nothing else to say.
+  (v) => (typeof v === 'string' ? { to: v } : v),
+  z.strictObject(
+    {
+      to: z.preprocess((v) => (typeof v === 'string' ? { email: v } : v), address),
+      templateData: z.record(z.string(), z.unknown()).optional(),
+      metadata: metadata.optional(),
+    },
+    { error: 'must be an address or an object with "to"' },
+  ),
+);
 
 export const createCampaignBody = z
   .strictObject({
@@ -162,11 +169,12 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infe
   if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw badRequest('the body must be a JSON object');
   }
-  const result = schema.safeParse(body);
+  const result = schema.safeParse(body, { reportInput: true });
   if (result.success) return result.data;
   throw badRequest('the request has invalid fields', toDetails(result.error));
 }
 
+/** Issues must carry their input (`reportInput`): a missing field and a wrong one read differently. */
 export function toDetails(error: z.ZodError): ErrorDetail[] {
   return error.issues.flatMap((issue): ErrorDetail[] => {
     const path = issue.path.map(String).join('.');
@@ -247,6 +255,13 @@ export const listEmailsQuery = z.object({
   status: z.enum(EMAIL_STATUSES, { error: `must be one of ${EMAIL_STATUSES.join(', ')}` }).optional(),
   limit: queryInt(EMAILS_PAGE.max).default(EMAILS_PAGE.default),
   cursor: pageCursor.optional(),
+});
+
+export const CAMPAIGNS_PAGE = { default: 20, max: 100 };
+
+/** `GET /v1/campaigns`: the latest campaigns, newest first. */
+export const listCampaignsQuery = z.object({
+  limit: queryInt(CAMPAIGNS_PAGE.max).default(CAMPAIGNS_PAGE.default),
 });
 
 /* Reports. */
