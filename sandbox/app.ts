@@ -2,6 +2,7 @@ import express, { type ErrorRequestHandler, type Express } from 'express';
 import { errorBody } from './error-body';
 import { deliveriesOf, type WebhookEvent } from './events';
 import { mailSendHandler, type ReceivedRequest } from './mail-send';
+import { RateLimiter } from './rate-limit';
 import { RequestFaults } from './request-faults';
 import { timelineOf } from './scenarios';
 import { parseSigningKey, publicKeyFor } from './signing';
@@ -20,6 +21,8 @@ export interface SandboxOptions {
   maxBatchSize: number;
   webhookRetryMs: number;
   webhookMaxAttempts: number;
+  /** mail/send requests taken per second; above it, 429 with X-RateLimit-Reset. Absent: no cap. */
+  rateLimit?: number;
   log?: (line: string) => void;
 }
 
@@ -62,6 +65,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     mailSendHandler({
       apiKey: options.apiKey,
       faults: new RequestFaults(),
+      rateLimiter: options.rateLimit ? new RateLimiter(options.rateLimit) : undefined,
       record: (request) => keep(requests, request),
       accepted: (mail, messageId) => {
         for (const delivery of deliveriesOf(mail, messageId))

@@ -30,5 +30,7 @@ export function loadSandboxConfig(env: Env): SandboxConfig {
     maxBatchSize: positiveInt(env, 'SANDBOX_BATCH_MAX_EVENTS', 500),
     webhookRetryMs: positiveInt(env, 'SANDBOX_WEBHOOK_RETRY_MS', 1000),
     webhookMaxAttempts: positiveInt(env, 'SANDBOX_WEBHOOK_MAX_ATTEMPTS', 8),
+    // Unset: mail/send takes every request, as fast as they come.
+    rateLimit: env.SANDBOX_RATE_LIMIT?.trim() ? positiveInt(env, 'SANDBOX_RATE_LIMIT', 1) : undefined,
   };
 }

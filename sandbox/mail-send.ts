@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { errorBody, type FieldError } from './error-body';
+import type { RateLimiter } from './rate-limit';
 import type { RequestFaults } from './request-faults';
 import { validateMailSend, type MailSend } from './validation';
 
@@ -15,14 +16,22 @@ export interface ReceivedRequest {
 export interface MailSendDeps {
   apiKey: string;
   faults: RequestFaults;
+  /** The provider's cap on requests per second (SANDBOX_RATE_LIMIT); none when absent. */
+  rateLimiter?: RateLimiter;
   record: (request: ReceivedRequest) => void;
   accepted: (mail: MailSend, messageId: string) => void;
 }
 
 const RATE_LIMIT = '600';
 
-/** POST /v3/mail/send, in SendGrid's order: credentials, JSON, validation, then the send itself. */
-export function mailSendHandler({ apiKey, faults, record, accepted }: MailSendDeps): RequestHandler {
+/** POST /v3/mail/send, in SendGrid's order: credentials, rate limit, JSON, validation, then the send itself. */
+export function mailSendHandler({
+  apiKey,
+  faults,
+  rateLimiter,
+  record,
+  accepted,
+}: MailSendDeps): RequestHandler {
   return (req: Request, res: Response) => {
     const receivedAt = new Date().toISOString();
     const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
@@ -39,6 +48,15 @@ export function mailSendHandler({ apiKey, faults, record, accepted }: MailSendDe
       return answer(401, [
         { message: 'The provided authorization grant is invalid, expired, or revoked', field: null },
       ]);
+    }
+    const rate = rateLimiter?.take();
+    if (rate && !rate.allowed) {
+      res.set({
+        'X-RateLimit-Limit': String(rate.limit),
+        'X-RateLimit-Remaining': '0',
+        'X-RateLimit-Reset': String(rate.resetAt),
+      });
+      return answer(429, [{ message: 'too many requests', field: null }]);
     }
     try {
       body = JSON.parse(raw);

@@ -8,6 +8,9 @@ import { Client } from '@sendgrid/client';
 import { EventWebhook, EventWebhookHeader } from '@sendgrid/eventwebhook';
 import { MailService, type MailDataRequired } from '@sendgrid/mail';
 import type { WebhookEvent } from '../sandbox/events';
+import { setTimeout as delay } from 'node:timers/promises';
+import { ConfigError } from '../lib/env';
+import { loadSandboxConfig } from '../sandbox/config';
 import { startSandbox, type RunningSandbox } from '../sandbox/server';
 import { generateSigningKeyPair } from '../sandbox/signing';
 import { waitFor } from './support/wait';
@@ -101,6 +104,8 @@ function assertErrorBody(body: SendGridFailure['response']['body']): void {
 }
 
 const signingKeys = generateSigningKeyPair();
+/** The least a sandbox needs from its environment. */
+const sandboxEnv = { SANDBOX_API_KEY: API_KEY, SANDBOX_SIGNING_KEY: signingKeys.privateKey };
 let sandbox: RunningSandbox;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 let mailer: MailService;
@@ -414,6 +419,48 @@ void describe('mail/send answers', () => {
     );
     const [response] = await mailer.send(message(to));
     assert.equal(response.statusCode, 202);
+  });
+
+  void test('with SANDBOX_RATE_LIMIT, a request above the cap gets 429 and its reset, then 202 after it', async () => {
+    const capped = await startSandbox(
+      { ...loadSandboxConfig({ ...sandboxEnv, SANDBOX_RATE_LIMIT: '3' }), port: 0 },
+      () => {},
+    );
+    try {
+      const cappedMailer = mailerFor(capped.url, API_KEY);
+      const started = Math.floor(Date.now() / 1000);
+      for (let i = 0; i < 3; i++) {
+        const [response] = await cappedMailer.send(message(address('someone')));
+        assert.equal(response.statusCode, 202, `request ${i + 1} of 3 is within the cap`);
+      }
+      const failure = await failureOf(cappedMailer.send(message(address('someone'))));
+      assert.equal(failure.code, 429);
+      assertErrorBody(failure.response.body);
+      const { headers } = failure.response;
+      assert.equal(headers['x-ratelimit-limit'], '3');
+      assert.equal(headers['x-ratelimit-remaining'], '0');
+      const reset = Number(headers['x-ratelimit-reset']);
+      assert.ok(
+        Number.isInteger(reset) && reset >= started && reset <= started + 2,
+        `reset ${reset} is within a second or two of ${started}`,
+      );
+      await delay(Math.max(0, reset * 1000 - Date.now()));
+      const [response] = await cappedMailer.send(message(address('someone')));
+      assert.equal(response.statusCode, 202);
+    } finally {
+      await capped.close();
+    }
+  });
+
+  void test('SANDBOX_RATE_LIMIT must be a positive integer; unset means no cap', () => {
+    assert.equal(loadSandboxConfig(sandboxEnv).rateLimit, undefined);
+    assert.equal(loadSandboxConfig({ ...sandboxEnv, SANDBOX_RATE_LIMIT: '150' }).rateLimit, 150);
+    for (const bad of ['0', '-5', '1.5', 'fast']) {
+      assert.throws(
+        () => loadSandboxConfig({ ...sandboxEnv, SANDBOX_RATE_LIMIT: bad }),
+        (err: Error) => err instanceof ConfigError && /SANDBOX_RATE_LIMIT/.test(err.message),
+      );
+    }
   });
 
   void test('validation collects every fault in SendGrid error body', async () => {
