@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client, Connection, type WorkflowExecutionInfo } from '@temporalio/client';
 import { address } from './support/emails';
-import { type TestSystem, startTestSystem } from './support/stack';
+import { type ApiResponse, type TestSystem, startTestSystem } from './support/stack';
 import { waitFor } from './support/wait';
 
 let sys: TestSystem;
@@ -41,7 +41,7 @@ async function campaign(id: string) {
   return res.body;
 }
 
-async function waitForCampaign(id: string, ok: (c: any) => boolean, message: string, timeoutMs = 60_000) {
+async function waitForCampaign(id: string, ok: (c: ApiResponse['body']) => boolean, message: string, timeoutMs = 60_000) {
   let last: unknown;
   try {
     return await waitFor(

@@ -1,8 +1,16 @@
 /** The API's routes, as the docs describe them: one entry per route (see Operation). */
 import { z } from 'zod';
 import {
+  CAMPAIGNS_PAGE,
+  EMAILS_PAGE,
+  campaignReportQuery,
+  controlCampaignBody,
+  createCampaignBody,
+  listEmailsQuery,
+  summaryReportQuery,
   RECIPIENT_EMAILS,
   SUPPRESSIONS_PAGE,
+  listCampaignsQuery,
   listSuppressionsQuery,
   putSuppressionBody,
   recipientQuery,
@@ -11,6 +19,12 @@ import {
 } from '../schemas';
 import type { Operation } from './operation';
 import * as shapes from './shapes';
+
+const CONTROL_SUMMARIES = {
+  pause: 'Pause a campaign: no new email starts until it is resumed',
+  resume: 'Resume a paused campaign (also one its circuit breaker paused)',
+  cancel: 'Cancel a campaign: every email not yet with SendGrid ends canceled',
+};
 
 const groupIdNote = "an ASM group's entry instead of the global one";
 const limitNote = ({ max }: { max: number }) => `1 to ${max}`;
@@ -53,6 +67,123 @@ export const OPERATIONS: Operation[] = [
     summary: 'An email: status, outcome, provider exchange, engagement and events',
     auth: 'apiKey',
     responses: { 200: { description: 'the email', body: shapes.email }, 404: 'no email with that id' },
+  },
+  {
+    id: 'listEmails',
+    method: 'get',
+    path: '/v1/emails',
+    tag: 'Emails',
+    summary: "Emails a page at a time, oldest first: a campaign's, and by status",
+    auth: 'apiKey',
+    params: listEmailsQuery,
+    notes: { limit: limitNote(EMAILS_PAGE), cursor: 'nextCursor of the previous page' },
+    responses: { 200: { description: 'one page', body: shapes.emailPage } },
+  },
+  {
+    id: 'cancelEmail',
+    method: 'post',
+    path: '/v1/emails/{id}/cancel',
+    tag: 'Emails',
+    summary: 'Cancel an email not yet handed to SendGrid (scheduled or queued)',
+    auth: 'apiKey',
+    body: controlCampaignBody,
+    notes: { reason: 'shown in the outcome; default "canceled by request"' },
+    responses: {
+      200: { description: 'canceled: it will not be sent', body: shapes.emailCanceled },
+      404: 'no email with that id',
+      409: 'too late: already with SendGrid (or finished), or waiting its turn in a campaign',
+    },
+  },
+  {
+    id: 'createCampaign',
+    method: 'post',
+    path: '/v1/campaigns',
+    tag: 'Campaigns',
+    summary: 'Send one email to each of up to 100,000 recipients',
+    description:
+      'Recipients are checked one by one: invalid ones are reported by position and left out, a repeated ' +
+      'address is sent once. Give `subject` with `text` and/or `html`, or `templateId`.',
+    auth: 'apiKey',
+    body: createCampaignBody,
+    notes: {
+      recipients: 'an address, or {to, templateData?, metadata?}; at most 100,000',
+      sendAt: 'a durable timer holds the campaign until then',
+      ratePerSecond: "the campaign's own pace, below SEND_RATE_LIMIT",
+    },
+    responses: {
+      202: {
+        description: 'accepted: sending starts (or is scheduled)',
+        body: shapes.campaignAccepted,
+        headers: { Location: 'the campaign: /v1/campaigns/{id}' },
+      },
+      503: 'Temporal cannot be reached: nothing was sent',
+    },
+  },
+  {
+    id: 'getCampaign',
+    method: 'get',
+    path: '/v1/campaigns/{id}',
+    tag: 'Campaigns',
+    summary: 'A campaign: its state and live counters',
+    auth: 'apiKey',
+    responses: {
+      200: { description: 'the campaign', body: shapes.campaign },
+      404: 'no campaign with that id',
+    },
+  },
+  ...(['pause', 'resume', 'cancel'] as const).map((action): Operation => ({
+    id: `${action}Campaign`,
+    method: 'post',
+    path: `/v1/campaigns/{id}/${action}`,
+    tag: 'Campaigns',
+    summary: CONTROL_SUMMARIES[action],
+    auth: 'apiKey',
+    body: controlCampaignBody,
+    responses: {
+      202: { description: 'taken: GET the campaign to see its state', body: shapes.campaignControlled },
+      404: 'no campaign with that id',
+      409: action === 'resume' ? 'the campaign is not paused' : 'the campaign has finished',
+    },
+  })),
+  {
+    id: 'campaignReport',
+    method: 'get',
+    path: '/v1/reports/campaigns/{id}',
+    tag: 'Reports',
+    summary: "A campaign's totals and rates as they stood at a point in time",
+    auth: 'apiKey',
+    params: campaignReportQuery,
+    notes: { asOf: 'default: now; what Mailroom knew at that moment' },
+    responses: {
+      200: { description: 'the report', body: shapes.campaignReport },
+      404: 'no campaign with that id',
+    },
+  },
+  {
+    id: 'summaryReport',
+    method: 'get',
+    path: '/v1/reports/summary',
+    tag: 'Reports',
+    summary: 'Totals and rates per hour or day, for all mail or one category',
+    auth: 'apiKey',
+    params: summaryReportQuery,
+    notes: {
+      from: 'default: 7 days (48 hours) before to; rounded down to the interval',
+      to: 'default: now',
+      category: 'only emails with this category',
+    },
+    responses: { 200: { description: 'the series', body: shapes.summaryReport } },
+  },
+  {
+    id: 'listCampaigns',
+    method: 'get',
+    path: '/v1/campaigns',
+    tag: 'Campaigns',
+    summary: 'The latest campaigns, newest first, each with its live counters',
+    auth: 'apiKey',
+    params: listCampaignsQuery,
+    notes: { limit: limitNote(CAMPAIGNS_PAGE) },
+    responses: { 200: { description: 'the campaigns', body: shapes.campaignList } },
   },
   {
     id: 'listSuppressions',
@@ -188,5 +319,35 @@ export const OPERATIONS: Operation[] = [
     summary: 'This API as a readable page',
     auth: 'public',
     responses: { 200: { description: 'the page', contentType: 'text/html' } },
+  },
+  {
+    id: 'dashboard',
+    method: 'get',
+    path: '/dashboard',
+    tag: 'Dashboard',
+    summary: 'The dashboard: campaigns, their funnels, the last days, and what did not arrive',
+    description:
+      'A public page holding no data: it asks for an API key and reads the `/v1` API with it ' +
+      '(README, Dashboard).',
+    auth: 'public',
+    responses: { 200: { description: 'the page', contentType: 'text/html' } },
+  },
+  {
+    id: 'dashboardScript',
+    method: 'get',
+    path: '/dashboard/app.js',
+    tag: 'Dashboard',
+    summary: "The dashboard's script",
+    auth: 'public',
+    responses: { 200: { description: 'the script', contentType: 'text/javascript' } },
+  },
+  {
+    id: 'dashboardStyle',
+    method: 'get',
+    path: '/dashboard/style.css',
+    tag: 'Dashboard',
+    summary: "The dashboard's style sheet",
+    auth: 'public',
+    responses: { 200: { description: 'the style sheet', contentType: 'text/css' } },
   },
 ];

@@ -7,7 +7,10 @@
  * builds the answer: a field added there and not here (or the other way round) fails the type check.
  */
 import { z } from 'zod';
+import { COUNTER_METRICS } from '../../db/counters';
+import { CAMPAIGN_STATES } from '../../db/types';
 import { EMAIL_STATUSES, FINAL_STATUSES } from '../../workflows/status';
+import type { campaignView } from '../campaign-view';
 import type { emailView } from '../email-view';
 import type { ingestBatch } from '../ingest';
 import type { suppressionView } from '../routes/suppressions';
@@ -86,7 +89,7 @@ const emailFields = {
 
 export const email = z.object(emailFields);
 
-export const emailAccepted = z.object({ id: z.string(), status: z.literal('queued') });
+export const emailAccepted = z.object({ id: z.string(), status: z.enum(['queued', 'scheduled']) });
 
 const suppressionFields = {
   email: z.string(),
@@ -136,6 +139,94 @@ export const webhookResult = z.object({
   stored: z.number().int(),
   duplicates: z.number().int(),
 } satisfies Record<keyof Awaited<ReturnType<typeof ingestBatch>>, z.ZodType>);
+
+/** A campaign's live counters (db/counters.ts), each a count of emails. */
+export const counts = z.object(
+  Object.fromEntries(COUNTER_METRICS.map((metric) => [metric, z.number().int()])) as Record<
+    (typeof COUNTER_METRICS)[number],
+    z.ZodNumber
+  >,
+);
+
+const campaignFields = {
+  id: z.string(),
+  name: z.string(),
+  state: z.enum(CAMPAIGN_STATES),
+  pauseReason: nullable(z.string()).meta({ description: 'why it paused; null when it did not' }),
+  categories: z.array(z.string()),
+  sendAt: nullable(isoTime),
+  ratePerSecond: nullable(z.number()),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+  total: z.number().int().meta({ description: 'recipients accepted' }),
+  started: z.number().int().meta({ description: 'email workflows started so far' }),
+  progress: counts,
+} satisfies Record<keyof ReturnType<typeof campaignView>, z.ZodType>;
+
+export const campaign = z.object(campaignFields);
+
+export const campaignList = z.object({ campaigns: z.array(campaign) });
+
+export const campaignAccepted = z.object({
+  id: z.string(),
+  total: z.number().int().meta({ description: 'distinct, valid recipients: one email each' }),
+  duplicates: z.number().int().meta({ description: 'recipients that repeat an earlier address' }),
+  invalid: z
+    .array(z.object({ index: z.number().int(), field: z.string(), message: z.string() }))
+    .meta({ description: 'recipients left out, by position (the first 1,000)' }),
+  invalidCount: z.number().int(),
+});
+
+export const campaignControlled = z.object({
+  id: z.string(),
+  action: z.enum(['pause', 'resume', 'cancel']),
+  state: z.enum(CAMPAIGN_STATES).meta({ description: 'the state when asked; GET shows where it went' }),
+});
+
+export const emailPage = z.object({
+  emails: z.array(
+    z.object({
+      id: z.string(),
+      to: z.string(),
+      campaignId: nullable(z.string()),
+      status: z.enum(EMAIL_STATUSES),
+      outcome: nullable(outcome),
+      createdAt: isoTime,
+      updatedAt: isoTime,
+    }),
+  ),
+  nextCursor: nullable(z.string()),
+});
+
+export const emailCanceled = z.object({ id: z.string(), status: z.literal('canceled') });
+
+const rates = z
+  .object({
+    delivery: nullable(z.number()),
+    bounce: nullable(z.number()),
+    open: nullable(z.number()),
+    click: nullable(z.number()),
+    spam: nullable(z.number()),
+  })
+  .meta({ description: 'delivery and bounce over sent; open, click and spam over delivered; null over 0' });
+
+export const campaignReport = z.object({
+  campaignId: z.string(),
+  name: z.string(),
+  state: z.enum(CAMPAIGN_STATES),
+  total: z.number().int(),
+  asOf: isoTime,
+  counts,
+  rates,
+});
+
+export const summaryReport = z.object({
+  from: isoTime,
+  to: isoTime,
+  interval: z.enum(['hour', 'day']),
+  category: nullable(z.string()),
+  points: z.array(z.object({ start: isoTime, counts, rates })),
+});
 
 export const health = z.object({ status: z.literal('ok') });
 

@@ -23,7 +23,10 @@ export function emailsRouter(deps: AcceptDeps): Router {
       idempotencyKey,
       keyScope: res.locals.keyScope as string,
     });
-    res.status(202).location(`${req.baseUrl}/${id}`).json({ id, status: 'queued' });
+    res
+      .status(202)
+      .location(`${req.baseUrl}/${id}`)
+      .json({ id, status: body.sendAt ? 'scheduled' : 'queued' });
   });
 
   router.get('/', async (req, res) => {
