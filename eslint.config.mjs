@@ -26,6 +26,12 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard's browser script: plain JavaScript served as it is, outside the TypeScript project.
+    files: ['api/dashboard/static/**/*.js'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { sourceType: 'script' },
+  },
+  {
     files: ['workflows/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [

@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import type { Stores } from '../db/connect';
 import type { ApiConfig } from './config';
 import { requireApiKey } from './auth';
+import { dashboardRouter } from './dashboard/router';
 import { errorHandler, notFoundRoute } from './errors';
 import { type ApiMetrics, createApiMetrics } from './metrics';
 import { openApiRouter } from './openapi/router';
@@ -34,6 +35,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(metrics.httpMiddleware);
   app.use(healthRouter({ stores, temporal }));
   app.use(openApiRouter());
+  // Public files only: the page asks for an API key and the /v1 routes below check it.
+  app.use(dashboardRouter());
   app.get('/metrics', metrics.scrapeHandler);
   // The webhook is authenticated by SendGrid's signature, not by an API key.
   app.use(

@@ -1,9 +1,11 @@
 /**
  * `npm run provision`: fetches every binary the servers need into `.tools/` ahead of time, so the
- * first `npm start` or test run does not pay for it, and shows where each one came from.
+ * first `npm start` or test run does not pay for it, and shows where each one came from. Chromium, for
+ * the dashboard's browser test, comes from the system's packages instead.
  */
 import path from 'node:path';
 import {
+  findChromium,
   findFerretdb,
   findTemporalCli,
   findTemporalTestServer,
@@ -30,6 +32,8 @@ export async function provisionAll(): Promise<Provisioned[]> {
     ],
     // startMongo prefers real MongoDB, so with mongod present a FerretDB build would go unused.
     ['FerretDB', mongod ? undefined : findFerretdb],
+    // For test/dashboard.test.ts, which drives the dashboard in headless Chromium.
+    ['Chromium', findChromium],
   ];
   const results: Provisioned[] = [];
   // One at a time: the installs compete for the same two cores, and the output reads in order.
@@ -45,6 +49,7 @@ const ROUTES = {
   path: 'on PATH',
   tools: 'already in .tools/',
   installed: 'installed into .tools/ now',
+  apt: 'installed with apt-get now',
 } as const;
 
 function describe({ tool, resolution, ms }: Provisioned): string {
@@ -61,7 +66,7 @@ async function main(): Promise<void> {
   const results = await provisionAll();
   for (const result of results) console.log(describe(result));
   const found = (tool: string) => results.some((r) => r.tool === tool && r.resolution?.path);
-  const missing = ['Temporal CLI', 'Temporal test server'].filter((tool) => !found(tool));
+  const missing = ['Temporal CLI', 'Temporal test server', 'Chromium'].filter((tool) => !found(tool));
   if (!found('mongod') && !found('FerretDB')) missing.push('a MongoDB-compatible server');
   if (missing.length > 0) {
     console.error(`Missing: ${missing.join(', ')}.`);

@@ -32,8 +32,11 @@ const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
 const FERRETDB_VERSION = 'v1.24.2';
 const FERRETDB_BIN = path.join(TOOLS_DIR, 'bin', 'ferretdb');
 
-/** How a tool was found: `installed` means this call (or a racing one it waited for) just installed it. */
-export type Route = 'env' | 'path' | 'tools' | 'installed';
+/**
+ * How a tool was found: `installed` means this call (or a racing one it waited for) just installed it
+ * into `.tools/`; `apt`, that it just installed it system-wide with apt-get.
+ */
+export type Route = 'env' | 'path' | 'tools' | 'installed' | 'apt';
 
 export interface Resolution {
   path?: string;
@@ -102,6 +105,60 @@ export const ferretdbPath = async (): Promise<string | undefined> => (await find
 
 export function mongodPath(): string | undefined {
   return which('mongod');
+}
+
+/** The names Chromium goes by on PATH: Debian's package, other distributions', Google's build. */
+const CHROMIUM_COMMANDS = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
+/** fonts-liberation gives pages and screenshots readable text without the package's other recommends. */
+const CHROMIUM_PACKAGES = ['chromium', 'fonts-liberation'];
+
+const chromiumOnPath = (): string | undefined => CHROMIUM_COMMANDS.map(which).find(Boolean);
+
+/**
+ * Headless Chromium for the dashboard's browser test: `CHROMIUM_PATH`, then PATH, then, as root on a
+ * Debian-like machine, `apt-get install chromium` (Debian's own build; nothing is downloaded from
+ * elsewhere). It is a system package, not a `.tools/` one, since it needs the system's libraries.
+ */
+export async function findChromium(): Promise<Resolution> {
+  const explicit = process.env.CHROMIUM_PATH?.trim();
+  if (explicit) {
+    if (!isExecutable(explicit)) throw new Error(`CHROMIUM_PATH=${explicit} is not an executable file`);
+    return { path: path.resolve(explicit), route: 'env', tried: [] };
+  }
+  const tried = ['$CHROMIUM_PATH (unset)'];
+  const onPath = chromiumOnPath();
+  if (onPath) return { path: onPath, route: 'path', tried };
+  tried.push(`${CHROMIUM_COMMANDS.join(', ')} on PATH`);
+  const aptGet = which('apt-get');
+  if (!aptGet || process.getuid?.() !== 0) {
+    tried.push('apt-get install chromium (needs apt-get and root)');
+    return { tried };
+  }
+  try {
+    await withLock('chromium', async () => {
+      if (chromiumOnPath()) return;
+      console.error('Installing Chromium with apt-get (one time)…');
+      await aptInstall(aptGet, CHROMIUM_PACKAGES);
+    });
+    const installed = chromiumOnPath();
+    if (installed) return { path: installed, route: 'apt', tried };
+    tried.push('apt-get install chromium: finished, yet no chromium on PATH');
+  } catch (err) {
+    tried.push(`apt-get install chromium: ${errorMessage(err)}`);
+  }
+  return { tried };
+}
+
+/** Installs Debian packages; a machine whose package lists were never fetched gets them first. */
+async function aptInstall(aptGet: string, packages: string[]): Promise<void> {
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = () => run(aptGet, ['install', '-y', '-q', '--no-install-recommends', ...packages], { env });
+  try {
+    await install();
+  } catch {
+    await run(aptGet, ['update', '-q'], { env });
+    await install();
+  }
 }
 
 async function resolveTool(spec: ToolSpec): Promise<Resolution> {

@@ -4,7 +4,7 @@ import { scopes } from '../../db/counters';
 import { type CampaignDeps, acceptCampaign } from '../accept-campaign';
 import { campaignView } from '../campaign-view';
 import { conflict, notFound } from '../errors';
-import { controlCampaignBody, createCampaignBody, parseBody } from '../schemas';
+import { controlCampaignBody, createCampaignBody, listCampaignsQuery, parseBody } from '../schemas';
 import type { CampaignAction } from '../temporal';
 
 /** What each control may follow: a finished campaign takes none. */
@@ -22,6 +22,16 @@ export function campaignsRouter(deps: CampaignDeps): Router {
     const body = parseBody(createCampaignBody, req.body);
     const accepted = await acceptCampaign(deps, body);
     res.status(202).location(`${req.baseUrl}/${accepted.id}`).json(accepted);
+  });
+
+  /** Newest first, each with its live counters: what the dashboard lists. */
+  router.get('/', async (req, res) => {
+    const { limit } = parseBody(listCampaignsQuery, req.query);
+    const recent = await campaigns.recent(limit);
+    const views = await Promise.all(
+      recent.map(async (c) => campaignView(c, await counters.totals(scopes.campaign(c._id)))),
+    );
+    res.json({ campaigns: views });
   });
 
   router.get('/:id', async (req, res) => {
