@@ -15,14 +15,14 @@ export function reportsRouter(deps: { stores: Stores }): Router {
 
   router.get('/campaigns/:id', async (req, res) => {
     const query = parseBody(campaignReportQuery, req.query);
-    const campaign = await campaigns.get(req.params.id);
-    if (!campaign) throw notFound(`no campaign with id ${req.params.id}`);
     const now = new Date();
     const asOf = query.asOf ?? now;
     if (asOf > now)
       throw badRequest('the request has invalid fields', [
         { field: 'asOf', message: 'must not be in the future' },
       ]);
+    const campaign = await campaigns.get(req.params.id);
+    if (!campaign) throw notFound(`no campaign with id ${req.params.id}`);
     const counts = await counters.totals(scopes.campaign(campaign._id), asOf);
     res.json({
       campaignId: campaign._id,
