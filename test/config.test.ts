@@ -53,6 +53,7 @@ describe('loadApiConfig', () => {
       address: 'localhost:7233',
       namespace: 'default',
       taskQueue: 'mailroom',
+      recipientInTemporal: false,
     });
     assert.equal(config.mongo.uri, 'mongodb://127.0.0.1:27017');
     assert.equal(config.webhookPublicKey?.asymmetricKeyType, 'ec');
@@ -66,12 +67,14 @@ describe('loadApiConfig', () => {
       TEMPORAL_ADDRESS: 'temporal.internal:7233',
       TEMPORAL_NAMESPACE: 'mail',
       TEMPORAL_TASK_QUEUE: 'mail-q',
+      RECIPIENT_IN_TEMPORAL: 'true',
     });
     assert.equal(config.port, 8080);
     assert.deepEqual(config.temporal, {
       address: 'temporal.internal:7233',
       namespace: 'mail',
       taskQueue: 'mail-q',
+      recipientInTemporal: true,
     });
   });
 
@@ -132,6 +135,34 @@ describe('loadApiConfig', () => {
     for (const bad of ['abc', '80.5', '70000', '-1'])
       assertConfigError(() => loadApiConfig({ ...API_ENV, PORT: bad }), 'PORT');
   });
+
+  it('campaign pacing and breaker: defaults, given values, and bad ones named', () => {
+    assert.deepEqual(loadApiConfig(API_ENV).campaigns.breaker, {
+      minJudged: 200,
+      maxHardBounceRate: 0.05,
+      maxSpamReportRate: 0.001,
+    });
+    const config = loadApiConfig({
+      ...API_ENV,
+      CAMPAIGN_BATCH_SIZE: '50',
+      BREAKER_MAX_HARD_BOUNCE_RATE: '2%',
+      BREAKER_MAX_SPAM_REPORT_RATE: '0.002',
+    });
+    assert.equal(config.campaigns.batchSize, 50);
+    assert.equal(config.campaigns.breaker.maxHardBounceRate, 0.02);
+    assert.equal(config.campaigns.breaker.maxSpamReportRate, 0.002);
+    for (const [name, bad] of [
+      ['CAMPAIGN_BATCH_SIZE', '0'],
+      ['CAMPAIGN_WINDOW', 'lots'],
+      ['CAMPAIGN_TURNS_PER_RUN', '1.5'],
+      ['BREAKER_MIN_JUDGED', '-3'],
+      ['BREAKER_MAX_HARD_BOUNCE_RATE', '150%'],
+      ['BREAKER_MAX_SPAM_REPORT_RATE', 'low'],
+      ['RECIPIENT_IN_TEMPORAL', 'maybe'],
+    ]) {
+      assertConfigError(() => loadApiConfig({ ...API_ENV, [name]: bad }), name);
+    }
+  });
 });
 
 describe('loadWorkerConfig', () => {
@@ -142,6 +173,7 @@ describe('loadWorkerConfig', () => {
       address: 'localhost:7233',
       namespace: 'default',
       taskQueue: 'mailroom',
+      recipientInTemporal: false,
     });
     assert.equal(config.mongo.uri, 'mongodb://127.0.0.1:27017');
   });
@@ -187,6 +219,15 @@ describe('loadWorkerConfig', () => {
       WORKER_METRICS_HOST: '127.0.0.1',
     });
     assert.deepEqual(config.metrics, { host: '127.0.0.1', port: 0 });
+  });
+
+  it('SEND_RATE_LIMIT: none by default, a positive number of sends per second otherwise', () => {
+    assert.equal(loadWorkerConfig(WORKER_ENV).sendRateLimit, null);
+    assert.equal(loadWorkerConfig({ ...WORKER_ENV, SEND_RATE_LIMIT: '150' }).sendRateLimit, 150);
+    assert.equal(loadWorkerConfig({ ...WORKER_ENV, SEND_RATE_LIMIT: '0.5' }).sendRateLimit, 0.5);
+    for (const bad of ['0', '-5', 'fast', '10/s']) {
+      assertConfigError(() => loadWorkerConfig({ ...WORKER_ENV, SEND_RATE_LIMIT: bad }), 'SEND_RATE_LIMIT');
+    }
   });
 
   it('WORKER_METRICS_PORT not a port number', () => {
