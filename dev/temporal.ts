@@ -59,6 +59,9 @@ export async function startTemporal(opts: TemporalOptions = {}): Promise<Running
       },
     }),
   );
+  // The CLI registers --search-attribute only when it creates the namespace, so a database kept from
+  // before an attribute existed (`npm start`'s .data/) lacks it, and every workflow start fails.
+  if (dbFilename) await registerSearchAttributes(env.connection, namespace);
   return {
     address: env.address,
     namespace,
