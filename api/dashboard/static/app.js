@@ -282,18 +282,14 @@
           ),
         ),
         h(
-          'table',
+          'dl',
           { class: 'counts' },
-          h(
-            'tbody',
-            {},
-            Object.keys(LABELS).map((metric) =>
-              h(
-                'tr',
-                {},
-                h('th', { scope: 'row' }, LABELS[metric]),
-                h('td', { 'data-testid': `count-${metric}` }, number(counts[metric])),
-              ),
+          Object.keys(LABELS).map((metric) =>
+            h(
+              'div',
+              {},
+              h('dt', {}, LABELS[metric]),
+              h('dd', { 'data-testid': `count-${metric}` }, number(counts[metric])),
             ),
           ),
         ),
@@ -311,7 +307,7 @@
           h('td', {}, h('span', { class: `badge status-${email.status}` }, email.status)),
           h('td', { 'data-testid': 'worst-to' }, email.to),
           h('td', { 'data-testid': 'why-not' }, email.outcome?.reason ?? '—'),
-          h('td', { class: 'muted' }, when(email.outcome?.at ?? email.updatedAt)),
+          h('td', { class: 'muted nowrap' }, when(email.outcome?.at ?? email.updatedAt)),
           h('td', { class: 'muted mono' }, email.id),
         ),
       );
@@ -357,20 +353,29 @@
   function outcomeCharts(counts, total) {
     const lost = [...LOST, ...LOST_IF_ANY.filter((metric) => counts[metric] > 0)];
     const scale = Math.max(total, ...FUNNEL.map((m) => counts[m]), ...lost.map((m) => counts[m]), 1);
-    const funnel = FUNNEL.map((metric, i) => ({
-      metric,
-      note: i === 0 ? share(counts.sent, total) : share(counts[metric], counts.sent),
-    }));
+    // Each step's share is over what the rates divide by: sent of recipients, the rest as in RATES.
+    const over = { sent: 'recipients', delivered: 'sent', opened: 'delivered', clicked: 'delivered' };
+    const wholes = { recipients: total, sent: counts.sent, delivered: counts.delivered };
+    const row = (metric, of) => ({ metric, note: share(counts[metric], wholes[of]), of });
     return h(
       'div',
       { class: 'charts' },
-      h('figure', { class: 'funnel' }, h('figcaption', {}, 'Funnel'), bars(funnel, counts, scale)),
+      h(
+        'figure',
+        { class: 'funnel' },
+        h('figcaption', {}, 'Funnel'),
+        bars(
+          FUNNEL.map((metric) => row(metric, over[metric])),
+          counts,
+          scale,
+        ),
+      ),
       h(
         'figure',
         { class: 'lost' },
         h('figcaption', {}, 'Did not arrive'),
         bars(
-          lost.map((metric) => ({ metric, note: share(counts[metric], counts.sent) })),
+          lost.map((metric) => row(metric, 'recipients')),
           counts,
           scale,
         ),
@@ -386,12 +391,12 @@
     return svg(
       'svg',
       {
-        viewBox: `0 0 ${labelWidth + barSpace + 90} ${rows.length * row}`,
+        viewBox: `0 0 ${labelWidth + barSpace + 170} ${rows.length * row}`,
         class: 'bars',
         role: 'img',
         'aria-label': rows.map(({ metric }) => `${LABELS[metric]} ${counts[metric]}`).join(', '),
       },
-      rows.map(({ metric, note }, i) => {
+      rows.map(({ metric, note, of }, i) => {
         const y = i * row;
         const width = Math.max((counts[metric] / scale) * barSpace, counts[metric] > 0 ? 2 : 0);
         return svg(
@@ -409,7 +414,8 @@
             { x: labelWidth + barSpace + 8, y: y + 18, class: 'figure', 'data-testid': `figure-${metric}` },
             number(counts[metric]),
           ),
-          svg('text', { x: labelWidth + barSpace + 52, y: y + 18, class: 'note' }, note),
+          note &&
+            svg('text', { x: labelWidth + barSpace + 52, y: y + 18, class: 'note' }, `${note} of ${of}`),
         );
       }),
     );
@@ -417,8 +423,8 @@
 
   /** One line per metric over the points of the summary, on a shared axis. */
   function lineChart(points, unit) {
-    const [width, height, left, bottom, top] = [760, 220, 44, 26, 10];
-    const plotWidth = width - left - 10;
+    const [width, height, left, bottom, top] = [760, 180, 44, 26, 10];
+    const plotWidth = width - left - 28; // room for the last label, centred on its point
     const plotHeight = height - bottom - top;
     const peak = Math.max(1, ...points.flatMap((p) => SERIES.map((m) => p.counts[m])));
     const ceiling = niceCeiling(peak);
@@ -441,7 +447,7 @@
         svg(
           'g',
           { class: 'grid' },
-          svg('line', { x1: left, x2: width - 10, y1: y(v), y2: y(v) }),
+          svg('line', { x1: left, x2: left + plotWidth, y1: y(v), y2: y(v) }),
           svg('text', { x: left - 6, y: y(v) + 4, class: 'tick', 'text-anchor': 'end' }, number(v)),
         ),
       ),
