@@ -5,14 +5,26 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { COUNTER_METRICS, type CounterMetric, CounterStore, emptyCounts } from '../db/counters';
 import { address } from './support/emails';
 import { nowSeconds, sgEvent } from './support/events';
-import { type TestSystem, startTestSystem } from './support/stack';
+import { API_KEY, type TestSystem, startTestSystem } from './support/stack';
 import { waitFor } from './support/wait';
 
 let sys: TestSystem;
+
+const run = (args: string[], env: NodeJS.ProcessEnv) =>
+  promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', path.join(__dirname, '..', 'api', 'report-cli.ts'), ...args],
+    {
+      env,
+    },
+  );
 
 before(async () => {
   sys = await startTestSystem('reports');
@@ -150,6 +162,42 @@ describe('report API', () => {
       0,
     );
     assert.equal(total, 3);
+  });
+
+  it('npm run report prints the same figures as a table; bad arguments get one line and exit 2', async () => {
+    const recipients = [address('deliver'), address('deliver'), address('bounce')];
+    const created = await sys.call('POST', '/v1/campaigns', {
+      name: 'cli',
+      subject: 'Hi',
+      text: 'Hi',
+      recipients,
+    });
+    const id = created.body.id as string;
+    const report = await waitFor(
+      async () => {
+        const res = await sys.call('GET', `/v1/reports/campaigns/${id}`);
+        return res.body.counts.delivered === 2 && res.body.counts.bounced === 1 ? res.body : undefined;
+      },
+      { timeoutMs: 30_000, message: 'the campaign to finish' },
+    );
+    const env = { ...process.env, MAILROOM_API_URL: sys.api.url, MAILROOM_API_KEY: API_KEY };
+    const { stdout } = await run(['--campaign', id, '--as-of', report.asOf], env);
+    const row = (label: string) => stdout.split('\n').find((line) => line.startsWith(label));
+    assert.match(stdout, new RegExp(`^cli \\(${id}\\)`));
+    assert.match(row('Sent') ?? '', /^Sent\s+3$/);
+    assert.match(row('Delivered') ?? '', /^Delivered\s+2\s+66\.7 %$/);
+    assert.match(row('Bounced') ?? '', /^Bounced\s+1\s+33\.3 %$/);
+
+    await assert.rejects(run([], env), (err: { code: number; stderr: string }) => {
+      assert.equal(err.code, 2);
+      assert.match(err.stderr, /^--campaign is required\n/);
+      return true;
+    });
+    await assert.rejects(run(['--campaign', 'cmp_nope'], env), (err: { code: number; stderr: string }) => {
+      assert.equal(err.code, 1);
+      assert.equal(err.stderr, 'Mailroom answered 404: no campaign with id cmp_nope\n');
+      return true;
+    });
   });
 
   it('bad report parameters are named; an unknown campaign is a 404', async () => {
