@@ -56,6 +56,14 @@ export async function startTemporal(opts: TemporalOptions = {}): Promise<Running
         // Mailroom's own, which workflows set: a server without them fails their tasks.
         searchAttributes: Object.values(searchAttributes),
         log: { format: 'pretty', level: 'error' },
+        // One partition per task queue: the server splits a queue's rate limit (SEND_RATE_LIMIT) across
+        // its partitions, and a few pollers do not drain four evenly, so the rate held would be lower.
+        extraArgs: [
+          '--dynamic-config-value',
+          'matching.numTaskqueueReadPartitions=1',
+          '--dynamic-config-value',
+          'matching.numTaskqueueWritePartitions=1',
+        ],
       },
     }),
   );
