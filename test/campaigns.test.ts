@@ -41,7 +41,12 @@ async function campaign(id: string) {
   return res.body;
 }
 
-async function waitForCampaign(id: string, ok: (c: ApiResponse['body']) => boolean, message: string, timeoutMs = 60_000) {
+async function waitForCampaign(
+  id: string,
+  ok: (c: ApiResponse['body']) => boolean,
+  message: string,
+  timeoutMs = 60_000,
+) {
   let last: unknown;
   try {
     return await waitFor(
