@@ -148,7 +148,8 @@ export class EmailStore {
     return this.emails.findOneAndUpdate(
       { _id: id, status: { $in: replaces } },
       { $set: { status: outcome.result, outcome, updatedAt: new Date() } },
-      { returnDocument: 'before', projection: { content: 0, provider: 0 } },
+      // No projection: FerretDB 1.24 refuses findAndModify with `fields` ("not implemented yet").
+      { returnDocument: 'before' },
     );
   }
 
