@@ -5,6 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { scopes } from '../db/counters';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { EventWebhook } from '@sendgrid/eventwebhook';
 import { Client, Connection } from '@temporalio/client';
@@ -272,7 +273,8 @@ describe('applying events', () => {
 
   it('a delivered event after the email went unconfirmed (workflow closed) makes it delivered', async () => {
     const to = address('silent');
-    const id = await sendEmail(sys, to, { deliveryTimeout: '2s' });
+    const campaignId = `cmp_late_${randomUUID().slice(0, 8)}`;
+    const id = await sendEmail(sys, to, { deliveryTimeout: '2s', campaignId });
     const unconfirmed = await waitForStatus(sys, id, ['unconfirmed']);
     assert.equal(unconfirmed.outcome.reason, 'No confirmation of delivery within 2 seconds');
     await workflowClosed(id);
@@ -283,6 +285,14 @@ describe('applying events', () => {
     assert.deepEqual(
       email.events.map((e: { event: string }) => e.event),
       ['processed', 'delivered'],
+    );
+    // The counters move with the record: unconfirmed taken back, delivered counted.
+    await waitFor(
+      async () => {
+        const counts = await sys.stores.counters.totals(scopes.campaign(campaignId));
+        return counts.sent === 1 && counts.unconfirmed === 0 && counts.delivered === 1;
+      },
+      { message: 'the counters to take back unconfirmed and count delivered' },
     );
   });
 
