@@ -28,6 +28,27 @@ export const duration = z
   .transform((text) => parseDuration(text) ?? 0)
   .refine((ms) => ms > 0 && ms <= MAX_TIMEOUT_MS, { error: 'must be more than 0 and at most 30 days' });
 
+/** An email's or a campaign's content: subject with text and/or html, or a template, not both. */
+function checkContent(
+  body: { subject?: string; text?: string; html?: string; templateId?: string },
+  ctx: z.RefinementCtx,
+): void {
+  const hasBody = body.text !== undefined || body.html !== undefined;
+  if (body.templateId && hasBody) {
+    ctx.addIssue({ code: 'custom', path: ['templateId'], message: 'give templateId or text/html, not both' });
+  }
+  if (!body.templateId && !hasBody) {
+    ctx.addIssue({ code: 'custom', path: ['text'], message: 'text or html (or templateId) is required' });
+  }
+  if (!body.templateId && !body.subject) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['subject'],
+      message: 'subject is required unless templateId is given',
+    });
+  }
+}
+
 /** When to hand it to SendGrid: at most 30 days ahead; a time already past means at once. */
 export const sendAt = z.iso
   .datetime({ offset: true, error: 'must be an ISO 8601 date-time, like "2027-01-31T09:00:00Z"' })
@@ -61,24 +82,7 @@ export const sendEmailBody = z
     sendAt: sendAt.optional(),
   })
   .superRefine((body, ctx) => {
-    const hasBody = body.text !== undefined || body.html !== undefined;
-    if (body.templateId && hasBody) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['templateId'],
-        message: 'give templateId or text/html, not both',
-      });
-    }
-    if (!body.templateId && !hasBody) {
-      ctx.addIssue({ code: 'custom', path: ['text'], message: 'text or html (or templateId) is required' });
-    }
-    if (!body.templateId && !body.subject) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['subject'],
-        message: 'subject is required unless templateId is given',
-      });
-    }
+    checkContent(body, ctx);
     if (body.notifyEngagement && !body.callbackUrl) {
       ctx.addIssue({
         code: 'custom',
@@ -135,24 +139,7 @@ export const createCampaignBody = z
       .max(MAX_CAMPAIGN_RECIPIENTS, { error: `at most ${MAX_CAMPAIGN_RECIPIENTS} recipients` }),
   })
   .superRefine((body, ctx) => {
-    const hasBody = body.text !== undefined || body.html !== undefined;
-    if (body.templateId && hasBody) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['templateId'],
-        message: 'give templateId or text/html, not both',
-      });
-    }
-    if (!body.templateId && !hasBody) {
-      ctx.addIssue({ code: 'custom', path: ['text'], message: 'text or html (or templateId) is required' });
-    }
-    if (!body.templateId && !body.subject) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['subject'],
-        message: 'subject is required unless templateId is given',
-      });
-    }
+    checkContent(body, ctx);
   });
 
 export type CreateCampaignBody = z.infer<typeof createCampaignBody>;

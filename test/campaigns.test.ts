@@ -6,6 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client, Connection, type WorkflowExecutionInfo } from '@temporalio/client';
+import { FINAL_STATUSES } from '../workflows/status';
 import { address } from './support/emails';
 import { type ApiResponse, type TestSystem, startTestSystem } from './support/stack';
 import { waitFor } from './support/wait';
@@ -81,17 +82,8 @@ async function sandboxRequests(to: string): Promise<number> {
   return ((await res.json()) as unknown[]).length;
 }
 
-const FINAL = [
-  'delivered',
-  'bounced',
-  'dropped',
-  'suppressed',
-  'rejected',
-  'failed',
-  'unconfirmed',
-  'canceled',
-];
-const allFinal = (emails: { status: string }[]) => emails.every((e) => FINAL.includes(e.status));
+const allFinal = (emails: { status: string }[]) =>
+  emails.every((e) => (FINAL_STATUSES as readonly string[]).includes(e.status));
 
 describe('campaigns: fan-out', () => {
   it('sends each distinct recipient once; duplicates are left out, invalid ones reported by index, suppressed ones end suppressed', async () => {
