@@ -143,11 +143,7 @@ export class CounterStore {
       ),
     );
     if (docs.length === 0) return;
-    try {
-      await this.facts.insertMany(docs, { ordered: false });
-    } catch (err) {
-      if (!onlyDuplicates(err)) throw err;
-    }
+    await ignoreDuplicates(this.facts.insertMany(docs, { ordered: false }));
   }
 
   /** The scope's figures as they stood at `asOf`. */
@@ -219,15 +215,19 @@ export class CounterStore {
       minutes.set(minute, counts);
     }
     if (minutes.size > 0) {
-      await this.buckets.bulkWrite(
-        [...minutes].map(([start, counts]) => ({
-          replaceOne: {
-            filter: { _id: `${scope}|${start}` },
-            replacement: { scope, start: new Date(start), counts },
-            upsert: true,
-          },
-        })),
-        { ordered: false },
+      // Two roll-ups of one minute write the same figures; the one that loses the upsert race has
+      // nothing left to write.
+      await ignoreDuplicates(
+        this.buckets.bulkWrite(
+          [...minutes].map(([start, counts]) => ({
+            replaceOne: {
+              filter: { _id: `${scope}|${start}` },
+              replacement: { scope, start: new Date(start), counts },
+              upsert: true,
+            },
+          })),
+          { ordered: false },
+        ),
       );
     }
     await this.rollups.updateOne({ _id: scope }, { $set: { until: new Date(closeUntil) } }, { upsert: true });
@@ -248,6 +248,14 @@ export class CounterStore {
 function add(into: Counts, more: Partial<Counts>): void {
   for (const [metric, n] of Object.entries(more)) {
     if (metric in into) into[metric as CounterMetric] += n;
+  }
+}
+
+async function ignoreDuplicates(write: Promise<unknown>): Promise<void> {
+  try {
+    await write;
+  } catch (err) {
+    if (!onlyDuplicates(err)) throw err;
   }
 }
 

@@ -142,15 +142,21 @@ export class EmailStore {
 
   /**
    * An outcome decided after the workflow ended replaces only the statuses it may supersede.
-   * Returns the record as it was, or null when nothing was replaced.
+   * Returns the record as it was, or null when nothing was replaced. Read first, then a conditional
+   * write: most events find nothing to replace, and a read does not queue behind FerretDB's writers
+   * (its findAndModify also refuses a projection).
    */
   async setLateOutcome(id: string, outcome: Outcome, replaces: EmailStatus[]): Promise<EmailDoc | null> {
-    return this.emails.findOneAndUpdate(
+    const current = await this.emails.findOne(
       { _id: id, status: { $in: replaces } },
-      { $set: { status: outcome.result, outcome, updatedAt: new Date() } },
-      // No projection: FerretDB 1.24 refuses findAndModify with `fields` ("not implemented yet").
-      { returnDocument: 'before' },
+      { projection: { content: 0, provider: 0 } },
     );
+    if (!current) return null;
+    const result = await this.emails.updateOne(
+      { _id: id, status: current.status, updatedAt: current.updatedAt },
+      { $set: { status: outcome.result, outcome, updatedAt: new Date() } },
+    );
+    return result.modifiedCount === 1 ? current : null;
   }
 
   /** What each email's counters are kept under: its campaign and categories. */

@@ -28,8 +28,10 @@ export interface PosterStats {
 
 /**
  * Posts events as SendGrid does: signed JSON arrays, batched on a timer. First attempts go out one at a
- * time in order; a failed batch is retried later with growing backoff while newer batches go ahead, so
- * the receiver sees events out of order exactly when SendGrid's would.
+ * time in order; events that arrive while one is in flight wait for it and go out together in the next
+ * batch (up to maxBatchSize), so a slow receiver gets fewer, larger batches instead of a growing line.
+ * A failed batch is retried later with growing backoff while newer batches go ahead, so the receiver
+ * sees events out of order exactly when SendGrid's would.
  */
 export class WebhookPoster {
   private queue: WebhookEvent[] = [];
@@ -39,6 +41,8 @@ export class WebhookPoster {
   private readonly abort = new AbortController();
   private readonly counts = { delivered: 0, retried: 0, dropped: 0 };
   private closed = false;
+  /** A first attempt is in flight: new events wait in the queue for the next batch. */
+  private posting = false;
 
   constructor(private readonly options: PosterOptions) {
     if (options.url) this.flushTimer = setInterval(() => this.flush(), options.batchIntervalMs);
@@ -66,14 +70,20 @@ export class WebhookPoster {
   }
 
   private flush(): void {
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.options.maxBatchSize);
-      this.send(Buffer.from(JSON.stringify(batch)), batch.length, 1);
-    }
+    if (this.posting || this.queue.length === 0) return;
+    const batch = this.queue.splice(0, this.options.maxBatchSize);
+    this.posting = true;
+    this.send(Buffer.from(JSON.stringify(batch)), batch.length, 1);
   }
 
   private send(body: Buffer, size: number, attempt: number): void {
-    this.chain = this.chain.then(() => this.post(body, size, attempt));
+    this.chain = this.chain
+      .then(() => this.post(body, size, attempt))
+      .finally(() => {
+        if (attempt > 1) return;
+        this.posting = false;
+        this.flush();
+      });
   }
 
   private async post(body: Buffer, size: number, attempt: number): Promise<void> {
