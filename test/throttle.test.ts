@@ -9,7 +9,7 @@ import { address } from './support/emails';
 import { type TestSystem, startTestSystem } from './support/stack';
 import { waitFor } from './support/wait';
 
-const SEND_RATE_LIMIT = 10;
+const SEND_RATE_LIMIT = 3;
 let sys: TestSystem;
 
 before(async () => {
@@ -19,8 +19,11 @@ after(async () => {
   await sys?.close();
 });
 
-/** Requests per second between the first and the last request the sandbox received for `recipients`. */
-async function measuredRate(recipients: string[]): Promise<number> {
+/**
+ * Requests per second the sandbox received for `recipients`, once the first second is over: a rate
+ * limiter may let a second's worth through at once (a token bucket starts full).
+ */
+async function measuredRate(recipients: string[], rate: number): Promise<number> {
   const times = await waitFor(
     async () => {
       const res = await fetch(`${sys.sandbox.url}/sandbox/messages`);
@@ -37,7 +40,8 @@ async function measuredRate(recipients: string[]): Promise<number> {
     },
     { timeoutMs: 60_000, intervalMs: 200, message: 'every request to reach the sandbox' },
   );
-  return ((times.length - 1) * 1000) / (times[times.length - 1] - times[0]);
+  const from = Math.ceil(rate);
+  return ((times.length - 1 - from) * 1000) / (times[times.length - 1] - times[from]);
 }
 
 function within10Percent(actual: number, target: number) {
@@ -48,7 +52,7 @@ function within10Percent(actual: number, target: number) {
 }
 
 it('SEND_RATE_LIMIT holds sends across the task queue to the configured rate', async () => {
-  const recipients = Array.from({ length: 40 }, () => address('deliver'));
+  const recipients = Array.from({ length: 45 }, () => address('deliver'));
   const res = await sys.call('POST', '/v1/campaigns', {
     name: 'throttled',
     subject: 'Hello',
@@ -56,7 +60,7 @@ it('SEND_RATE_LIMIT holds sends across the task queue to the configured rate', a
     recipients,
   });
   assert.equal(res.status, 202);
-  within10Percent(await measuredRate(recipients), SEND_RATE_LIMIT);
+  within10Percent(await measuredRate(recipients, SEND_RATE_LIMIT), SEND_RATE_LIMIT);
 });
 
 it("a campaign's ratePerSecond paces its sends below the global limit", async () => {
@@ -65,9 +69,9 @@ it("a campaign's ratePerSecond paces its sends below the global limit", async ()
     name: 'paced',
     subject: 'Hello',
     text: 'Hi',
-    ratePerSecond: 5,
+    ratePerSecond: 2,
     recipients,
   });
   assert.equal(res.status, 202);
-  within10Percent(await measuredRate(recipients), 5);
+  within10Percent(await measuredRate(recipients, 2), 2);
 });

@@ -86,7 +86,10 @@ export async function startWorker(config: WorkerConfig, stores: Stores): Promise
       taskQueue: sendTaskQueueOf(config.temporal.taskQueue),
       activities: { sendEmail: activities.sendEmail },
       interceptors: { activity: [metrics.activityInterceptor] },
-      ...(config.sendRateLimit !== null && { maxTaskQueueActivitiesPerSecond: config.sendRateLimit }),
+      ...(config.sendRateLimit !== null && {
+        maxTaskQueueActivitiesPerSecond: config.sendRateLimit,
+        maxActivitiesPerSecond: config.sendRateLimit,
+      }),
     });
   } catch (err) {
     await connection?.close();
