@@ -57,7 +57,7 @@ describe('breaker on the stack', () => {
 
   before(async () => {
     sys = await startTestSystem('breaker', {
-      env: { api: { BREAKER_MIN_JUDGED: '30', CAMPAIGN_BATCH_SIZE: '10', CAMPAIGN_WINDOW: '20' } },
+      env: { api: { BREAKER_MIN_JUDGED: '20', CAMPAIGN_BATCH_SIZE: '10', CAMPAIGN_WINDOW: '20' } },
     });
     temporal = new Client({
       connection: await Connection.connect({ address: sys.env.api.TEMPORAL_ADDRESS }),
@@ -85,9 +85,9 @@ describe('breaker on the stack', () => {
   }
 
   it('a campaign bouncing hard pauses itself, says why, and stays paused until resumed', async () => {
-    // One in four of the first 80 bounces; the rest are healthy.
-    const recipients = Array.from({ length: 160 }, (_, i) =>
-      address(i < 80 && i % 4 === 0 ? 'bounce' : 'deliver'),
+    // One in four of the first 20 bounces (the breaker judges from 20 here); the rest are healthy.
+    const recipients = Array.from({ length: 100 }, (_, i) =>
+      address(i < 20 && i % 4 === 0 ? 'bounce' : 'deliver'),
     );
     const res = await sys.call('POST', '/v1/campaigns', {
       name: 'stale list',
@@ -108,12 +108,14 @@ describe('breaker on the stack', () => {
       paused.pauseReason,
       /^circuit breaker: hard-bounce rate \d+\.\d % over 5\.0 % \(\d+ of \d+\)$/,
     );
+    // Every email started before the pause is sent and judged, so nothing judged later predates the resume.
     const settled = await waitForCampaign(
       id,
-      (c) => c.progress.sent === c.started,
-      'the emails started before the pause to be sent',
+      (c) => c.progress.sent === c.started && c.progress.delivered + c.progress.bounced === c.started,
+      'the emails started before the pause to be sent and judged',
     );
-    assert.ok(settled.started < 160, `it stopped part way (${settled.started} started)`);
+    assert.ok(settled.started < 100, `it stopped part way (${settled.started} started)`);
+    assert.equal(settled.progress.hardBounced, 5);
 
     // Ops find it in Temporal by its state.
     const listed = await waitFor(
@@ -136,7 +138,7 @@ describe('breaker on the stack', () => {
       (c) => c.state === 'completed',
       'the resumed campaign to complete',
     );
-    assert.equal(done.started, 160);
+    assert.equal(done.started, 100);
     assert.equal(done.pauseReason, null);
   });
 
