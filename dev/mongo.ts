@@ -103,7 +103,10 @@ async function startChild(
     throw err;
   }
   let stopped: Promise<void> | undefined;
-  return { uri, kind, stop: () => (stopped ??= stop()) };
+  // FerretDB's SQLite takes one writer at a time and makes the others sleep and retry; a small pool
+  // queues them in the driver instead (600 mixed concurrent writes: 3.8 s with the driver's 100, 1.6 s with 8).
+  const clientUri = kind === 'ferretdb' ? `${uri}?maxPoolSize=8` : uri;
+  return { uri: clientUri, kind, stop: () => (stopped ??= stop()) };
 }
 
 async function waitForPing(uri: string, opts: { timeoutMs: number; child?: ManagedProcess }): Promise<void> {
