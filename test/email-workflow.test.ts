@@ -355,32 +355,37 @@ describe('email workflow: scheduled sends and cancel', () => {
     );
   });
 
-  it('a cancel after the send is under way does not stop it: the email is sent and tracked', async () => {
-    let release!: () => void;
-    const sendStarted = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let signalled = false;
-    const { outcome, calls } = await run(
-      {
-        beforeSendReturns: async () => {
-          release();
-          await waitFor(() => signalled, { message: 'the cancel signal' });
+  // A deadline of its own: the activity and the test wait on each other, and a lost step must fail, not hang.
+  it(
+    'a cancel after the send is under way does not stop it: the email is sent and tracked',
+    { timeout: 60_000 },
+    async () => {
+      let release!: () => void;
+      const sendStarted = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let signalled = false;
+      const { outcome, calls } = await run(
+        {
+          beforeSendReturns: async () => {
+            release();
+            await waitFor(() => signalled, { message: 'the cancel signal' });
+          },
         },
-      },
-      [],
-      {
-        beforeEvents: async (handle) => {
-          await sendStarted;
-          await handle.signal(cancelSignal, { reason: 'too late' });
-          signalled = true;
+        [],
+        {
+          beforeEvents: async (handle) => {
+            await sendStarted;
+            await handle.signal(cancelSignal, { reason: 'too late' });
+            signalled = true;
+          },
+          events: () => [event('delivered')],
         },
-        events: () => [event('delivered')],
-      },
-    );
-    assert.equal(outcome.result, 'delivered');
-    assert.equal(calls.sends, 1);
-  });
+      );
+      assert.equal(outcome.result, 'delivered');
+      assert.equal(calls.sends, 1);
+    },
+  );
 });
 
 describe('email workflow: outcome callback', () => {
