@@ -215,16 +215,16 @@ export class CounterStore {
       minutes.set(minute, counts);
     }
     if (minutes.size > 0) {
-      // A closed minute's bucket never changes, so a bucket already there (another roll-up's, or one
-      // from before a crash) holds these same figures: inserting and skipping duplicates is enough,
-      // and far cheaper on FerretDB than an upsert per minute.
+      // Two roll-ups of one minute write the same figures; the one that loses the upsert race has
+      // nothing left to write.
       await ignoreDuplicates(
-        this.buckets.insertMany(
+        this.buckets.bulkWrite(
           [...minutes].map(([start, counts]) => ({
-            _id: `${scope}|${start}`,
-            scope,
-            start: new Date(start),
-            counts,
+            replaceOne: {
+              filter: { _id: `${scope}|${start}` },
+              replacement: { scope, start: new Date(start), counts },
+              upsert: true,
+            },
           })),
           { ordered: false },
         ),
