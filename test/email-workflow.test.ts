@@ -13,12 +13,12 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import './support/runtime';
+import { runWithSendWorker } from './support/workers';
 import { startTimeSkipping } from '../dev/temporal';
 import type { Activities } from '../activities';
 import { providerRejected, providerThrottled, providerUnavailable } from '../activities/errors';
 import { workflowBundle } from '../worker/worker';
 import { emailWorkflow } from '../workflows';
-import { sendTaskQueueOf } from '../workflows/task-queues';
 import {
   type CallbackTarget,
   type DeliveryEvent,
@@ -111,12 +111,7 @@ async function run(
     workflowBundle: bundle,
     activities,
   });
-  const sendWorker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: sendTaskQueueOf(taskQueue),
-    activities: { sendEmail: activities.sendEmail },
-  });
-  const outcome = await runBoth(worker, sendWorker, async () => {
+  const outcome = await runWithSendWorker(env.nativeConnection, worker, activities.sendEmail, async () => {
     const handle = await env.client.workflow.start(emailWorkflow, {
       taskQueue,
       workflowId: `em_${randomUUID()}`,
@@ -139,17 +134,6 @@ async function run(
     return { outcome: result, history };
   });
   return { outcome: outcome.outcome, history: outcome.history, calls };
-}
-
-/** Runs the main worker until `fn` is done, with the send queue's worker beside it. */
-async function runBoth<T>(worker: Worker, sendWorker: Worker, fn: () => Promise<T>): Promise<T> {
-  const sending = sendWorker.run();
-  try {
-    return await worker.runUntil(fn);
-  } finally {
-    sendWorker.shutdown();
-    await sending;
-  }
 }
 
 /**

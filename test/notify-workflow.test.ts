@@ -17,6 +17,7 @@ import {
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import './support/runtime';
+import { runWithSendWorker } from './support/workers';
 import { startTimeSkipping } from '../dev/temporal';
 import { createCallbackActivities } from '../activities/callbacks';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verify } from '../lib/callback-signing';
@@ -111,13 +112,14 @@ function activities(attemptsAt: number[]) {
 
 async function withWorker<T>(fn: (taskQueue: string) => Promise<T>, attemptsAt: number[] = []): Promise<T> {
   const taskQueue = `notify-${randomUUID()}`;
+  const acts = activities(attemptsAt);
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: bundle,
-    activities: activities(attemptsAt),
+    activities: acts,
   });
-  return worker.runUntil(fn(taskQueue));
+  return runWithSendWorker(env.nativeConnection, worker, acts.sendEmail, () => fn(taskQueue));
 }
 
 /** Runs notifyWorkflow to its end; returns the waits between its attempts, in seconds. */
