@@ -10,7 +10,7 @@ import { forEachLimit } from '../lib/pool';
 import { parseSigningKey, signatureHeaders } from '../sandbox/signing';
 import { CpuMeter } from './procstat';
 import { Progress } from './progress';
-import { latencySummary, round } from './stats';
+import { latencySummary, rate, round } from './stats';
 
 export interface IngestPass {
   verify: boolean;
@@ -150,7 +150,7 @@ export async function ingestPass(opts: {
     batches,
     failed,
     seconds: round(seconds, 2),
-    eventsPerSecond: round(stored / seconds),
+    eventsPerSecond: rate(stored / seconds),
     latency: latencySummary(latencies),
     latenciesMs: latencies.map((ms) => round(ms)),
     cpu: shares,

@@ -12,7 +12,7 @@ import { campaignBody } from './accept';
 import { call, expectStatus } from './http';
 import { CpuMeter, sample } from './procstat';
 import { Progress } from './progress';
-import { round } from './stats';
+import { rate, round } from './stats';
 
 export interface MemoryPoint {
   /** Emails finished (final outcome) when it was read. */
@@ -128,10 +128,10 @@ export async function runCampaign(
     emails: n,
     campaignAcceptMs: Math.round(accepted.ms),
     secondsToSent: round(secondsToSent, 2),
-    sentPerSecond: round(facts.sent.length / secondsToSent),
+    sentPerSecond: rate(facts.sent.length / secondsToSent),
     sustainedSentPerSecond: sustained(facts.sent),
     secondsToFinal: round(secondsToFinal, 2),
-    finalPerSecond: round(facts.final.length / secondsToFinal),
+    finalPerSecond: rate(facts.final.length / secondsToFinal),
     outcomes: facts.outcomes,
     sendAttempts: facts.attempts,
     cpu: cpuShares,
@@ -151,7 +151,7 @@ const last_ = (times: number[]) => times[times.length - 1] ?? NaN;
 function sustained(times: number[]): number {
   const at = (share: number) => times[Math.floor(share * (times.length - 1))];
   const seconds = (at(0.9) - at(0.1)) / 1000;
-  return times.length >= 10 && seconds > 0 ? round((0.8 * times.length) / seconds) : NaN;
+  return times.length >= 10 && seconds > 0 ? rate((0.8 * times.length) / seconds) : NaN;
 }
 
 /** When each email of the scope was sent and reached its outcome, read from the counter facts. */

@@ -78,7 +78,7 @@ export function judge(result: Omit<BenchResult, 'targets'>): TargetResult[] {
     targets.push({
       target: `under the ${capped.rateLimit} req/s cap, Mailroom ≥ 0.8x the direct-send baseline`,
       met: capped.ratio >= 0.8 && !capped.mailroom.incomplete,
-      figure: `${capped.ratio.toFixed(2)}x (${capped.mailroom.sentPerSecond}/s vs ${capped.baseline.perSecond}/s)`,
+      figure: `${capped.ratio}x (${capped.mailroom.sentPerSecond}/s vs ${capped.baseline.perSecond}/s)`,
     });
   }
   const uncapped = result.runs.find((r) => r.rateLimit === null);
@@ -103,7 +103,14 @@ export function judge(result: Omit<BenchResult, 'targets'>): TargetResult[] {
   }
   for (const run of result.runs) {
     const growth = memoryGrowth(run.mailroom.memory.points);
-    if (!growth) continue;
+    if (!growth) {
+      targets.push({
+        target: `memory does not grow with finished emails (${run.label})`,
+        met: false,
+        figure: 'not measured: too few emails finished',
+      });
+      continue;
+    }
     const worst = Object.entries(growth).sort((a, b) => b[1].share - a[1].share)[0];
     targets.push({
       target: `memory does not grow with finished emails (${run.label}: < 10% from half to all finished)`,
@@ -120,6 +127,8 @@ export function judge(result: Omit<BenchResult, 'targets'>): TargetResult[] {
 /** RSS change of Mailroom's own processes between half and all of the emails finished. */
 function memoryGrowth(points: MemoryPoint[]) {
   const reached = Math.max(...points.slice(0, -1).map((p) => p.finished));
+  // A handful of finished emails says nothing about growth.
+  if (reached < 100) return undefined;
   const half = points.find((p) => p.finished >= reached / 2);
   const all = points.find((p) => p.finished >= reached);
   if (!half || !all || half === all) return undefined;
@@ -186,7 +195,7 @@ export function render(result: BenchResult): string {
           'Mailroom to final, emails/s',
           (r) => `${r.mailroom.finalPerSecond} (${r.mailroom.secondsToFinal} s)`,
         ),
-        row('Mailroom / baseline', (r) => `${r.ratio.toFixed(2)}x`),
+        row('Mailroom / baseline', (r) => `${r.ratio}x`),
         row('mail/send requests', (r) => r.mailroom.sendAttempts.toLocaleString('en-US')),
         row('outcomes', (r) =>
           Object.entries(r.mailroom.outcomes)

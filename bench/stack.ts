@@ -83,7 +83,8 @@ async function startNode(
   opts: PartOptions & { graceMs?: number },
 ): Promise<{ proc: ManagedProcess; stop(): Promise<void> }> {
   const profile = opts.profile
-    ? ['--cpu-prof', `--cpu-prof-dir=${opts.dir}`, `--cpu-prof-name=${name}.cpuprofile`]
+    ? // A directory per part: tsx's module loader thread writes a profile of its own beside the main one.
+      ['--cpu-prof', `--cpu-prof-dir=${path.join(opts.dir, `${name}-cpu-profiles`)}`]
     : [];
   const proc = await spawnLogged(name, process.execPath, [...profile, '--import', 'tsx', entry], {
     cwd: ROOT,

@@ -15,3 +15,7 @@ export function latencySummary(ms: number[]) {
 }
 
 export const round = (value: number, digits = 1): number => Number(value.toFixed(digits));
+
+/** A rate with three significant digits, so 0.03 emails/s does not print as 0. */
+export const rate = (value: number): number =>
+  Number.isFinite(value) ? Number(value.toPrecision(value >= 1000 ? 6 : 3)) : value;
