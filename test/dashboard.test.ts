@@ -6,6 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { FINAL_STATUSES } from '../workflows/status';
 import { type Browser, type Locator, type Page, chromium } from 'playwright-core';
 import { findChromium } from '../dev/tools';
 import { address } from './support/emails';
@@ -15,16 +16,6 @@ import { waitFor } from './support/wait';
 /** Sandbox local parts and how many of each the campaign gets; one more recipient is suppressed. */
 const MIX = { deliver: 5, bounce: 4, drop: 3, open: 3, click: 3, spam: 2 };
 const RECIPIENTS = Object.values(MIX).reduce((a, b) => a + b, 0) + 1;
-const FINAL = [
-  'delivered',
-  'bounced',
-  'dropped',
-  'suppressed',
-  'rejected',
-  'failed',
-  'unconfirmed',
-  'canceled',
-];
 /** As the page orders them: worst first. */
 const WORST = ['bounced', 'dropped', 'suppressed', 'rejected', 'failed', 'unconfirmed'];
 const FUNNEL = ['sent', 'delivered', 'opened', 'clicked'];
@@ -86,7 +77,7 @@ before(async () => {
   await waitFor(
     async () => {
       const { progress } = (last = await api(`/v1/campaigns/${campaignId}`));
-      const final = FINAL.reduce((sum, status) => sum + progress[status], 0);
+      const final = FINAL_STATUSES.reduce((sum, status) => sum + progress[status], 0);
       return (
         final === RECIPIENTS &&
         progress.opened >= MIX.open + MIX.click &&
