@@ -36,6 +36,16 @@ export function providerThrottled(
   });
 }
 
+/** Retried: the attempt spent its time before the send (a slow database, say) and did not send. */
+export function sendWindowTooShort(leftMs: number, neededMs: number): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: 'SendWindowTooShortError',
+    message:
+      `not sent: ${Math.max(leftMs, 0)} ms left of this attempt, and a request may take ${neededMs} ms; ` +
+      'sending now could outlive the attempt and be sent twice',
+  });
+}
+
 export function emailNotFound(emailId: string): ApplicationFailure {
   return ApplicationFailure.create({
     type: 'EmailNotFoundError',

@@ -6,9 +6,21 @@ import { type CounterStore, scopesOf } from '../db/counters';
 import type { EmailStore } from '../db/emails';
 import type { CampaignDoc, EmailDoc, ProviderExchange } from '../db/types';
 import { EMAIL_ID_ARG } from '../lib/custom-args';
-import { emailNotFound, providerRejected, providerThrottled, providerUnavailable } from './errors';
+import {
+  emailNotFound,
+  providerRejected,
+  providerThrottled,
+  providerUnavailable,
+  sendWindowTooShort,
+} from './errors';
+import { SENDGRID_TIMEOUT_MS } from './sendgrid';
 
 type ProviderResponse = NonNullable<ProviderExchange['response']>;
+
+/** Statuses of an email no attempt has handed to SendGrid yet. */
+const NOT_YET_SENT = new Set(['scheduled', 'queued', 'sending']);
+/** Allowance for the time between the server starting an attempt and this code seeing it. */
+const START_SKEW_MS = 5_000;
 
 interface SendingDeps {
   emails: EmailStore;
@@ -25,12 +37,26 @@ export function createSendingActivities(deps: SendingDeps) {
      * after a lost response can send twice; the activity keeps that window to one HTTP call.
      */
     async sendEmail(emailId: string): Promise<{ messageId: string | null }> {
+      const startedAt = Date.now();
+      const { attempt, startToCloseTimeoutMs } = Context.current().info;
       const stored = await deps.emails.get(emailId);
       if (!stored) throw emailNotFound(emailId);
+      const sent = () =>
+        deps.counters.record([{ key: `${emailId}:sent`, metric: 'sent', delta: 1 }], scopesOf(stored));
+      // An earlier attempt sent it and recorded so, then ran out of time: report that send, not another.
+      if (!NOT_YET_SENT.has(stored.status)) {
+        await sent();
+        return { messageId: stored.provider.messageId };
+      }
       const email = stored.campaignSeq === undefined ? stored : await campaignContent(stored);
       const data = toMailData(email);
       const request = classes.Mail.create(data).toJSON() as unknown as Record<string, unknown>;
-      if (Context.current().info.attempt === 1) await deps.emails.setStatus(emailId, 'sending');
+      if (attempt === 1) await deps.emails.setStatus(emailId, 'sending');
+
+      // Temporal retries an attempt that outlives its timeout while that attempt may still be running;
+      // the request must therefore end (its own timeout) before the attempt does, or it may go twice.
+      const left = startToCloseTimeoutMs - (Date.now() - startedAt) - START_SKEW_MS;
+      if (left < SENDGRID_TIMEOUT_MS) throw sendWindowTooShort(left, SENDGRID_TIMEOUT_MS);
 
       let response: ProviderResponse;
       try {
@@ -47,7 +73,7 @@ export function createSendingActivities(deps: SendingDeps) {
         { request, response, messageId: messageId ?? undefined },
         'sent',
       );
-      await deps.counters.record([{ key: `${emailId}:sent`, metric: 'sent', delta: 1 }], scopesOf(email));
+      await sent();
       return { messageId };
     },
   };

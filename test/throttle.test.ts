@@ -20,10 +20,11 @@ after(async () => {
 });
 
 /**
- * Requests per second the sandbox received for `recipients`, once the first second is over: a rate
- * limiter may let a second's worth through at once (a token bucket starts full).
+ * Requests per second the sandbox received for `recipients`, from the first request after the run's
+ * first second to the last. Both limiters are token buckets that start full, so the first second may
+ * carry a burst on top of the rate (6 requests in 0.55 s at 3/s, measured); after it, the rate holds.
  */
-async function measuredRate(recipients: string[], rate: number): Promise<number> {
+async function measuredRate(recipients: string[]): Promise<number> {
   const times = await waitFor(
     async () => {
       const res = await fetch(`${sys.sandbox.url}/sandbox/messages`);
@@ -40,8 +41,9 @@ async function measuredRate(recipients: string[], rate: number): Promise<number>
     },
     { timeoutMs: 60_000, intervalMs: 200, message: 'every request to reach the sandbox' },
   );
-  const from = Math.ceil(rate);
-  return ((times.length - 1 - from) * 1000) / (times[times.length - 1] - times[from]);
+  const steady = times.filter((t) => t >= times[0] + 1000);
+  assert.ok(steady.length >= 10, `only ${steady.length} requests after the first second`);
+  return ((steady.length - 1) * 1000) / (steady[steady.length - 1] - steady[0]);
 }
 
 function within10Percent(actual: number, target: number) {
@@ -51,38 +53,27 @@ function within10Percent(actual: number, target: number) {
   );
 }
 
-// Known shortfall, kept visible: in the clean-clone run the server and worker limits together let
-// 3.33/s through against 3 (11 % over; 3.2–3.6/s in other runs). Open until the limiter is understood.
-it(
-  'SEND_RATE_LIMIT holds sends across the task queue to the configured rate',
-  { todo: 'measured 3.33/s against 3/s (11 % over)' },
-  async () => {
-    const recipients = Array.from({ length: 45 }, () => address('deliver'));
-    const res = await sys.call('POST', '/v1/campaigns', {
-      name: 'throttled',
-      subject: 'Hello',
-      text: 'Hi',
-      recipients,
-    });
-    assert.equal(res.status, 202);
-    within10Percent(await measuredRate(recipients, SEND_RATE_LIMIT), SEND_RATE_LIMIT);
-  },
-);
+it('SEND_RATE_LIMIT holds sends across the task queue to the configured rate', async () => {
+  const recipients = Array.from({ length: 45 }, () => address('deliver'));
+  const res = await sys.call('POST', '/v1/campaigns', {
+    name: 'throttled',
+    subject: 'Hello',
+    text: 'Hi',
+    recipients,
+  });
+  assert.equal(res.status, 202);
+  within10Percent(await measuredRate(recipients), SEND_RATE_LIMIT);
+});
 
-// Also short of 10 % in the clean-clone run: 2.21/s against 2 (10.5 % over).
-it(
-  "a campaign's ratePerSecond paces its sends below the global limit",
-  { todo: 'measured 2.21/s against 2/s (10.5 % over)' },
-  async () => {
-    const recipients = Array.from({ length: 30 }, () => address('deliver'));
-    const res = await sys.call('POST', '/v1/campaigns', {
-      name: 'paced',
-      subject: 'Hello',
-      text: 'Hi',
-      ratePerSecond: 2,
-      recipients,
-    });
-    assert.equal(res.status, 202);
-    within10Percent(await measuredRate(recipients, 2), 2);
-  },
-);
+it("a campaign's ratePerSecond paces its sends below the global limit", async () => {
+  const recipients = Array.from({ length: 30 }, () => address('deliver'));
+  const res = await sys.call('POST', '/v1/campaigns', {
+    name: 'paced',
+    subject: 'Hello',
+    text: 'Hi',
+    ratePerSecond: 2,
+    recipients,
+  });
+  assert.equal(res.status, 202);
+  within10Percent(await measuredRate(recipients), 2);
+});

@@ -45,7 +45,9 @@ const sendActivities = () =>
   proxyActivities<Activities>({
     taskQueue: sendTaskQueueOf(workflowInfo().taskQueue),
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    startToCloseTimeout: '30 seconds',
+    // Room for a slow database around the one HTTP call (20 s at most); the activity refuses to send
+    // when too little of it is left, so a retry never overlaps a send still in flight.
+    startToCloseTimeout: '2 minutes',
     retry: {
       initialInterval: '1 second',
       backoffCoefficient: 2,
