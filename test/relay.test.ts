@@ -81,7 +81,13 @@ it('events posted while Temporal is down are stored, then applied exactly once w
       (p) => (JSON.parse(Buffer.from(p.data ?? []).toString('utf8')) as { key: string }).key,
     ),
   );
-  for (const event of stored.filter((e) => e.event !== 'processed')) {
-    assert.equal(signaledKeys.filter((key) => key === event._id).length, 1, `${event.event} signaled once`);
+  for (const event of stored) {
+    // processed changes nothing in the workflow, so it is stored but never signaled.
+    const times = event.event === 'processed' ? 0 : 1;
+    assert.equal(signaledKeys.filter((key) => key === event._id).length, times, `${event.event} signaled`);
   }
+  assert.ok(
+    stored.some((e) => e.event === 'processed'),
+    'the sandbox posted processed too',
+  );
 });

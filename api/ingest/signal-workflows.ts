@@ -40,6 +40,10 @@ export async function signalWorkflows(deps: IngestDeps, docs: EventDoc[]): Promi
  * already written and will not write again.
  */
 async function deliver(deps: IngestDeps, emailId: string, doc: EventDoc): Promise<void> {
+  const effect = effectOf(toDeliveryEvent(doc));
+  // An event that changes nothing in the workflow (processed, say) is stored and shown, not signaled:
+  // a signal costs the workflow a task on the Temporal server.
+  if (effect.kind === 'none') return;
   let ended = false;
   try {
     await deps.temporal.signalEmail(emailId, toDeliveryEvent(doc));
@@ -52,7 +56,6 @@ async function deliver(deps: IngestDeps, emailId: string, doc: EventDoc): Promis
     deps.metrics?.signal('late');
     ended = true;
   }
-  const effect = effectOf(toDeliveryEvent(doc));
   if (effect.kind !== 'final') return;
   const replaces = supersededBy(effect.outcome.result).filter((status) => ended || isFinal(status));
   const before = await deps.stores.emails.setLateOutcome(emailId, effect.outcome, replaces);
