@@ -13,6 +13,7 @@ import { recipientsRouter } from './routes/recipients';
 import { reportsRouter } from './routes/reports';
 import { suppressionsRouter } from './routes/suppressions';
 import { webhooksRouter } from './routes/webhooks';
+import type { Relay } from './relay';
 import type { TemporalGateway } from './temporal';
 
 export interface AppDeps {
@@ -22,13 +23,15 @@ export interface AppDeps {
   log: (message: string, err?: unknown) => void;
   /** Shared with the relay by the server; the app makes its own when not given. */
   metrics?: ApiMetrics;
+  /** Applies stored webhook batches after SendGrid has been answered. */
+  relay: Pick<Relay, 'submit'>;
 }
 
 const CAMPAIGN_BODY_LIMIT = '64mb';
 
 /** The HTTP app alone, without a listening socket, so tests can mount it however they like. */
 export function createApp(deps: AppDeps): Express {
-  const { config, stores, temporal, log } = deps;
+  const { config, stores, temporal, log, relay } = deps;
   const app = express();
   app.disable('x-powered-by');
   const metrics = deps.metrics ?? createApiMetrics(stores.batches, log);
@@ -46,6 +49,7 @@ export function createApp(deps: AppDeps): Express {
       temporal,
       log,
       metrics,
+      relay,
       publicKey: config.webhookPublicKey,
       bodyLimitBytes: config.webhookBodyLimitBytes,
       maxAgeMs: config.webhookMaxAgeMs,

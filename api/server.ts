@@ -21,8 +21,19 @@ export async function startApi(config: ApiConfig, log: Log = logger('api')): Pro
   const stores = await connectStores(config.mongo.uri, config.mongo.dbName);
   const temporal = connectTemporal(config.temporal, config.callbackMaxAttempts);
   const metrics = createApiMetrics(stores.batches, log);
-  const relay = startRelay({ stores, temporal, log, metrics }, { intervalMs: 2000, graceMs: 5000 });
-  const app = createApp({ config, stores, temporal, log, metrics });
+  const relay = startRelay(
+    {
+      stores,
+      temporal,
+      log,
+      metrics,
+      suppression: config.suppression,
+      callbackMaxAttempts: config.callbackMaxAttempts,
+    },
+    // Long enough that another API's relay is still working through its own backlog.
+    { intervalMs: 2000, graceMs: 30_000 },
+  );
+  const app = createApp({ config, stores, temporal, log, metrics, relay });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);

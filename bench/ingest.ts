@@ -24,10 +24,18 @@ export interface IngestPass {
   latency: ReturnType<typeof latencySummary>;
   latenciesMs: number[];
   cpu: Record<string, number>;
+  /**
+   * From the first post until the relay had applied every stored batch (suppression, counters, signals):
+   * the webhook answers once events are stored, and the relay applies them after. Null: not within
+   * APPLY_TIMEOUT_MS.
+   */
+  appliedSeconds: number | null;
 }
 
 /** SendGrid's own patience with a webhook post is unpublished; a post slower than this counts as failed. */
 const POST_TIMEOUT_MS = 60_000;
+
+const APPLY_TIMEOUT_MS = 600_000;
 
 /** What one delivered, opened and clicked email sends over its life. */
 const LIFE = ['processed', 'delivered', 'open', 'click'] as const;
@@ -96,6 +104,8 @@ export async function ingestPass(opts: {
   maxSeconds: number;
   signingKey: string;
   pids: Record<string, number>;
+  /** Webhook batches stored and not yet applied by the relay. */
+  backlog: () => Promise<number>;
 }): Promise<IngestPass> {
   // Signed up front, so the poster's own work stays out of the timing.
   const key = parseSigningKey(opts.signingKey);
@@ -144,6 +154,7 @@ export async function ingestPass(opts: {
   const seconds = (performance.now() - started) / 1000;
   const shares = cpu.read();
   progress.finish(stored, `${(stored / seconds).toFixed(0)} events/s`);
+  const appliedSeconds = await drained(opts.backlog, started);
   return {
     verify: opts.verify,
     events: stored,
@@ -154,5 +165,20 @@ export async function ingestPass(opts: {
     latency: latencySummary(latencies),
     latenciesMs: latencies.map((ms) => round(ms)),
     cpu: shares,
+    appliedSeconds,
   };
+}
+
+/** Seconds from `started` until the backlog is empty, polled; null past APPLY_TIMEOUT_MS. */
+async function drained(backlog: () => Promise<number>, started: number): Promise<number | null> {
+  for (;;) {
+    if ((await backlog()) === 0) return round((performance.now() - started) / 1000, 2);
+    if (performance.now() - started > APPLY_TIMEOUT_MS) return null;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Counts the webhook batches of `db` the relay has not applied yet. */
+export function batchBacklog(client: MongoClient, db: string): () => Promise<number> {
+  return () => client.db(db).collection('webhook_batches').countDocuments({ pending: true });
 }

@@ -35,9 +35,12 @@ export interface IngestSummary {
 
 export interface IngestMode {
   events: number;
+  /** Stored and answered: what SendGrid sees. */
   eventsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** Applied by the relay after the answer (suppression, counters, signals); null if it did not finish. */
+  appliedPerSecond: number | null;
 }
 
 export interface BenchResult {
@@ -236,9 +239,14 @@ export function render(result: BenchResult): string {
         ['events/s', `${i.on.eventsPerSecond}`, `${i.off.eventsPerSecond}`],
         ['p50 per post', `${i.on.p50Ms} ms`, `${i.off.p50Ms} ms`],
         ['p99 per post', `${i.on.p99Ms} ms`, `${i.off.p99Ms} ms`],
+        [
+          'applied by the relay, events/s',
+          `${i.on.appliedPerSecond ?? 'unfinished'}`,
+          `${i.off.appliedPerSecond ?? 'unfinished'}`,
+        ],
         ...i.passes.map((p, k) => [
           `pass ${k + 1} (verify ${p.verify ? 'on' : 'off'})`,
-          `${p.eventsPerSecond}/s, p99 ${p.latency.p99Ms} ms${p.failed ? `, ${p.failed} posts failed` : ''}`,
+          `${p.eventsPerSecond}/s, p99 ${p.latency.p99Ms} ms${p.failed ? `, ${p.failed} posts failed` : ''}, applied in ${p.appliedSeconds ?? '>600'} s`,
           cpu(p.cpu),
         ]),
         ['on / off', `${i.ratio.toFixed(2)}x`, ''],

@@ -11,13 +11,14 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { MongoClient } from 'mongodb';
 import { freePort } from '../dev/ports';
 import { DATA_DIR, findFerretdb, findTemporalCli } from '../dev/tools';
 import { generateSigningKeyPair } from '../sandbox/signing';
 import { measureAccept } from './accept';
 import { type BenchArgs, parseArgs } from './args';
 import { runBaseline } from './baseline';
-import { emailsOf, eventBatches, ingestPass, type IngestPass } from './ingest';
+import { batchBacklog, emailsOf, eventBatches, ingestPass, type IngestPass } from './ingest';
 import { runCampaign } from './mailroom';
 import { note } from './progress';
 import { type BenchResult, type IngestSummary, type Machine, type SendingRun, judge, render } from './report';
@@ -185,6 +186,7 @@ async function ingest(
     `\ningest: ${args.ingestEvents.toLocaleString('en-US')} events per mode, verify on and off, alternating`,
   );
   const unverified = await startApiPart(`api-noverify`, { infra, ...opts, verify: false });
+  const mongo = new MongoClient(infra.mongoUri);
   try {
     const emails = known ?? (await emailsOf(infra.mongoUri, opts.db));
     const middle = Math.ceil(emails.length / 2);
@@ -216,6 +218,7 @@ async function ingest(
         maxSeconds: args.ingestSeconds / 2,
         signingKey: opts.signingKey,
         pids: { api: pids[r.mode], temporal: infra.pids.temporal, ferretdb: infra.pids.ferretdb },
+        backlog: batchBacklog(mongo, opts.db),
       });
       if (!('warm' in r)) passes.push(pass);
     }
@@ -224,7 +227,16 @@ async function ingest(
       const events = chosen.reduce((sum, p) => sum + p.events, 0);
       const seconds = chosen.reduce((sum, p) => sum + p.seconds, 0);
       const latency = latencySummary(chosen.flatMap((p) => p.latenciesMs));
-      return { events, eventsPerSecond: rate(events / seconds), p50Ms: latency.p50Ms, p99Ms: latency.p99Ms };
+      const applied = chosen.every((p) => p.appliedSeconds !== null)
+        ? rate(events / chosen.reduce((sum, p) => sum + (p.appliedSeconds ?? 0), 0))
+        : null;
+      return {
+        events,
+        eventsPerSecond: rate(events / seconds),
+        p50Ms: latency.p50Ms,
+        p99Ms: latency.p99Ms,
+        appliedPerSecond: applied,
+      };
     };
     const on = mode(true);
     const off = mode(false);
@@ -238,6 +250,7 @@ async function ingest(
       ratio: round(on.eventsPerSecond / off.eventsPerSecond, 3),
     };
   } finally {
+    await mongo.close();
     await unverified.stop();
   }
 }

@@ -12,14 +12,15 @@ export class WebhookBatchStore {
     await this.batches.insertOne(batch);
   }
 
+  /** Applied: the record goes, so the relay's scans stay as short as its backlog. */
   async done(batchId: string): Promise<void> {
-    await this.batches.updateOne({ _id: batchId }, { $set: { pending: false } });
+    await this.batches.deleteOne({ _id: batchId });
   }
 
-  /** Batches whose events have not all reached their workflows, oldest first, received before `before`. */
-  pending(before: Date, limit: number): Promise<WebhookBatchDoc[]> {
+  /** Batches not yet applied, oldest first, received before `before`, other than `except`. */
+  pending(before: Date, limit: number, except: ReadonlySet<string> = new Set()): Promise<WebhookBatchDoc[]> {
     return this.batches
-      .find({ pending: true, receivedAt: { $lt: before } })
+      .find({ pending: true, receivedAt: { $lt: before }, _id: { $nin: [...except] } })
       .sort({ receivedAt: 1 })
       .limit(limit)
       .toArray();

@@ -1,5 +1,5 @@
 import { MongoBulkWriteError, type Collection, type Filter } from 'mongodb';
-import type { EventDoc } from './types';
+import type { EventDoc, WebhookBatchDoc } from './types';
 import { DUPLICATE_KEY } from './errors';
 
 export class EventStore {
@@ -31,9 +31,12 @@ export class EventStore {
     }
   }
 
-  /** The events one webhook request stored, in the order they were posted. */
-  ofBatch(batchId: string): Promise<EventDoc[]> {
-    return this.events.find({ batchId }).sort({ seq: 1 }).toArray();
+  /** The events one webhook request stored first, in the order they were posted. */
+  ofBatch(batch: WebhookBatchDoc): Promise<EventDoc[]> {
+    const filter: Filter<EventDoc> = batch.eventIds
+      ? { _id: { $in: batch.eventIds }, batchId: batch._id }
+      : { batchId: batch._id };
+    return this.events.find(filter).sort({ seq: 1 }).toArray();
   }
 
   /**

@@ -29,7 +29,7 @@ function buildApp(): Express {
     SENDGRID_WEBHOOK_VERIFY: 'false',
     MONGODB_URI: 'mongodb://127.0.0.1:1/unused',
   });
-  return createApp({ config, stores: inert(), temporal: inert(), log: () => undefined });
+  return createApp({ config, stores: inert(), temporal: inert(), relay: inert(), log: () => undefined });
 }
 
 /** What express 5's router (router@2) keeps of each `use` and each route. */

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type RunningTemporal, startTemporal } from '../dev/temporal';
+import { toEventDoc } from '../api/webhook-events';
 import { address, sendEmail, waitForStatus } from './support/emails';
 import { type TestSystem, startTestSystem } from './support/stack';
 import { waitFor } from './support/wait';
@@ -43,10 +44,10 @@ it('events posted while Temporal is down are stored, then applied exactly once w
     sg_event_id: `relay-${id}-${event}`,
     mailroom_email_id: id,
   }));
-  const res = await sys.postWebhook(events);
+  const res = await sys.postWebhook(events, { applied: false });
   assert.equal(res.status, 200, 'stored, so SendGrid is answered 200 even with Temporal away');
   const pendingBatches = await sys.stores.batches.pending(new Date(Date.now() + 60_000), 100);
-  const waiting = (await Promise.all(pendingBatches.map((b) => sys.stores.events.ofBatch(b._id)))).flat();
+  const waiting = (await Promise.all(pendingBatches.map((b) => sys.stores.events.ofBatch(b)))).flat();
   assert.deepEqual(
     waiting.map((e) => e.event).filter((e) => e !== 'processed'),
     ['delivered', 'open'],
@@ -55,7 +56,7 @@ it('events posted while Temporal is down are stored, then applied exactly once w
   assert.equal((await sys.call('GET', `/v1/emails/${id}`)).body.status, 'sent', 'nothing applied yet');
 
   // SendGrid retries the batch while we are down: still stored once.
-  assert.equal((await sys.postWebhook(events)).status, 200);
+  assert.equal((await sys.postWebhook(events, { applied: false })).status, 200);
 
   temporal = await startTemporal({ port, dbFile });
   const email = await waitForStatus(sys, id, ['delivered'], 60_000);
@@ -90,4 +91,35 @@ it('events posted while Temporal is down are stored, then applied exactly once w
     stored.some((e) => e.event === 'processed'),
     'the sandbox posted processed too',
   );
+});
+
+it('a batch another API stored but never applied (it died) is applied after the grace period', async () => {
+  const to = address('silent');
+  const id = await sendEmail(sys, to, { deliveryTimeout: '1h' });
+  await waitForStatus(sys, id, ['sent']);
+
+  // What storeBatch writes, as the other process left it: a pending record and its events.
+  const receivedAt = new Date(Date.now() - 60_000);
+  const raw = {
+    email: to,
+    event: 'delivered',
+    timestamp: Math.floor(Date.now() / 1000),
+    sg_event_id: `orphan-${id}`,
+    mailroom_email_id: id,
+  };
+  const doc = toEventDoc(raw, receivedAt, 0, `wb_orphan_${id}`);
+  await sys.stores.batches.open({
+    _id: doc.batchId,
+    receivedAt,
+    events: 1,
+    eventIds: [doc._id],
+    pending: true,
+  });
+  await sys.stores.events.insertNew([doc]);
+
+  const email = await waitForStatus(sys, id, ['delivered'], 30_000);
+  assert.equal(email.outcome.reason, "Delivered to the recipient's mail server");
+  await waitFor(async () => (await sys.stores.batches.pending(new Date(), 10)).length === 0, {
+    message: 'the orphaned batch applied and removed',
+  });
 });

@@ -54,9 +54,12 @@ function signed(body: string, privateKey = sys.signingKey): Record<string, strin
 const postRaw = (body: string, headers: Record<string, string>) =>
   sys.call('POST', '/v1/webhooks/sendgrid', body, { 'content-type': 'application/json', ...headers });
 
-const postSigned = (events: unknown) => {
+/** Answered once stored; returns once the relay has applied it too. */
+const postSigned = async (events: unknown) => {
   const body = JSON.stringify(events);
-  return postRaw(body, signed(body));
+  const res = await postRaw(body, signed(body));
+  await sys.relayed();
+  return res;
 };
 
 const events = () => sys.stores.db.collection<EventDoc>('events');

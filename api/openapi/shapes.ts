@@ -12,7 +12,7 @@ import { CAMPAIGN_STATES } from '../../db/types';
 import { EMAIL_STATUSES, FINAL_STATUSES } from '../../workflows/status';
 import type { campaignView } from '../campaign-view';
 import type { emailView } from '../email-view';
-import type { ingestBatch } from '../ingest';
+import type { StoredBatch } from '../ingest';
 import type { suppressionView } from '../routes/suppressions';
 
 const isoTime = z.string().meta({ format: 'date-time' });
@@ -138,7 +138,7 @@ export const webhookBatch = z
 export const webhookResult = z.object({
   stored: z.number().int(),
   duplicates: z.number().int(),
-} satisfies Record<keyof Awaited<ReturnType<typeof ingestBatch>>, z.ZodType>);
+} satisfies Record<keyof Pick<StoredBatch, 'stored' | 'duplicates'>, z.ZodType>);
 
 /** A campaign's live counters (db/counters.ts), each a count of emails. */
 export const counts = z.object(

@@ -1,7 +1,8 @@
 import express, { Router, type Request } from 'express';
 import type { KeyObject } from 'node:crypto';
 import { unauthorized } from '../errors';
-import { type IngestDeps, ingestBatch } from '../ingest';
+import { type IngestDeps, storeBatch } from '../ingest';
+import type { Relay } from '../relay';
 import { parseBatch } from '../webhook-events';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../webhook-signature';
 
@@ -9,6 +10,7 @@ export interface WebhookDeps extends IngestDeps {
   publicKey: KeyObject | null;
   bodyLimitBytes: number;
   maxAgeMs: number;
+  relay: Pick<Relay, 'submit'>;
 }
 
 /** Clocks differ; a signature a few minutes "from the future" is still SendGrid's. */
@@ -21,8 +23,9 @@ export function webhooksRouter(deps: WebhookDeps): Router {
   router.post('/sendgrid', rawBody, async (req, res) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     if (deps.publicKey) checkSignature(deps.publicKey, deps.maxAgeMs, req, body);
-    const result = await ingestBatch(deps, parseBatch(body));
-    res.status(200).json(result);
+    const { batch, fresh, stored, duplicates } = await storeBatch(deps, parseBatch(body));
+    deps.relay.submit(batch, fresh);
+    res.status(200).json({ stored, duplicates });
   });
   return router;
 }

@@ -11,6 +11,7 @@ import { type RunningSystem, type SystemOptions, startSystem } from '../../dev/s
 import { startTemporal } from '../../dev/temporal';
 import { connectStores, type Stores } from '../../db/connect';
 import { generateSigningKeyPair, parseSigningKey, signatureHeaders } from '../../sandbox/signing';
+import { waitFor } from './wait';
 
 export interface Infrastructure {
   temporalAddress: string;
@@ -55,8 +56,17 @@ export interface TestSystem extends RunningSystem {
   signingKey: string;
   /** Calls the API with the test key (or the headers given), returning status, headers and JSON body. */
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
-  /** POSTs a webhook batch (events, or raw bytes) signed as SendGrid signs it, with the sandbox's key. */
-  postWebhook(batch: unknown[] | Buffer, opts?: { signedAt?: number }): Promise<ApiResponse>;
+  /**
+   * POSTs a webhook batch (events, or raw bytes) signed as SendGrid signs it, with the sandbox's key.
+   * Once it is answered 200, waits for the relay to apply every batch stored until then (suppression,
+   * counters, signals), unless `applied: false` (Temporal is down, say).
+   */
+  postWebhook(
+    batch: unknown[] | Buffer,
+    opts?: { signedAt?: number; applied?: boolean },
+  ): Promise<ApiResponse>;
+  /** Waits for the relay to apply every webhook batch stored until now. */
+  relayed(): Promise<void>;
 }
 
 export interface ApiResponse {
@@ -93,6 +103,13 @@ export async function startTestSystem(
     ...(process.env.MAILROOM_TEST_LOGS ? {} : { log: () => undefined, sandboxLog: () => undefined }),
   });
   const stores = await connectStores(infra.mongoUri, system.env.api.MONGODB_DB);
+  const relayed = async () => {
+    const now = new Date(Date.now() + 1);
+    await waitFor(async () => (await stores.batches.pending(now, 1)).length === 0, {
+      timeoutMs: 30_000,
+      message: 'the relay to apply the webhook batches stored so far',
+    });
+  };
   const call: TestSystem['call'] = async (
     method,
     path,
@@ -116,8 +133,14 @@ export async function startTestSystem(
     async postWebhook(batch, opts = {}) {
       const body = Buffer.isBuffer(batch) ? batch : Buffer.from(JSON.stringify(batch));
       const signed = signatureHeaders(parseSigningKey(privateKey), body, opts.signedAt);
-      return call('POST', '/v1/webhooks/sendgrid', body, { 'content-type': 'application/json', ...signed });
+      const res = await call('POST', '/v1/webhooks/sendgrid', body, {
+        'content-type': 'application/json',
+        ...signed,
+      });
+      if (res.status === 200 && opts.applied !== false) await relayed();
+      return res;
     },
+    relayed,
     async close() {
       await stores.close();
       await system.close();
