@@ -1,4 +1,5 @@
 import type { MailService } from '@sendgrid/mail';
+import type { CampaignRecipientStore } from '../db/campaign-recipients';
 import type { CampaignStore } from '../db/campaigns';
 import type { CounterStore } from '../db/counters';
 import type { EmailStore } from '../db/emails';
@@ -12,6 +13,7 @@ import { createSuppressionActivities } from './suppression';
 export interface ActivityDeps {
   emails: EmailStore;
   campaigns: CampaignStore;
+  recipients: CampaignRecipientStore;
   counters: CounterStore;
   suppressions: SuppressionStore;
   sendgrid: MailService;

@@ -1,6 +1,7 @@
 import { MongoClient, type Db } from 'mongodb';
 import type {
   CampaignDoc,
+  CampaignRecipientsDoc,
   EmailDoc,
   EventDoc,
   IdempotencyDoc,
@@ -8,6 +9,7 @@ import type {
   WebhookBatchDoc,
 } from './types';
 import { WebhookBatchStore } from './batches';
+import { CampaignRecipientStore } from './campaign-recipients';
 import { CampaignStore } from './campaigns';
 import { CounterStore } from './counters';
 import { EmailStore } from './emails';
@@ -23,6 +25,7 @@ export interface Stores {
   suppressions: SuppressionStore;
   idempotency: IdempotencyStore;
   campaigns: CampaignStore;
+  recipients: CampaignRecipientStore;
   counters: CounterStore;
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -41,6 +44,7 @@ export async function connectStores(uri: string, dbName: string): Promise<Stores
     suppressions: new SuppressionStore(db.collection<SuppressionDoc>('suppressions')),
     idempotency: new IdempotencyStore(db.collection<IdempotencyDoc>('idempotency_keys')),
     campaigns: new CampaignStore(db.collection<CampaignDoc>('campaigns')),
+    recipients: new CampaignRecipientStore(db.collection<CampaignRecipientsDoc>('campaign_recipients')),
     counters: new CounterStore(
       db.collection('counter_facts'),
       db.collection('counter_buckets'),

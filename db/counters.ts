@@ -1,5 +1,5 @@
 import type { Collection } from 'mongodb';
-import { isDuplicateKey } from './errors';
+import { ignoreDuplicates } from './errors';
 
 /**
  * Delivery counters for reports and campaign progress, without scanning emails.
@@ -249,21 +249,4 @@ function add(into: Counts, more: Partial<Counts>): void {
   for (const [metric, n] of Object.entries(more)) {
     if (metric in into) into[metric as CounterMetric] += n;
   }
-}
-
-async function ignoreDuplicates(write: Promise<unknown>): Promise<void> {
-  try {
-    await write;
-  } catch (err) {
-    if (!onlyDuplicates(err)) throw err;
-  }
-}
-
-/** insertMany with ordered:false reports every failed document; duplicates alone mean "already counted". */
-function onlyDuplicates(err: unknown): boolean {
-  const writeErrors = (err as { writeErrors?: unknown[] }).writeErrors;
-  if (Array.isArray(writeErrors) && writeErrors.length > 0) {
-    return writeErrors.every((e) => isDuplicateKey(e) || isDuplicateKey((e as { err?: unknown }).err));
-  }
-  return isDuplicateKey(err);
 }

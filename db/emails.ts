@@ -1,6 +1,7 @@
 import type { Collection } from 'mongodb';
 import type { EmailStatus, Outcome } from '../workflows/status';
 import { FINAL_STATUSES } from '../workflows/status';
+import { ignoreDuplicates } from './errors';
 import type { EmailDoc, ProviderExchange } from './types';
 
 export type EmailSummary = Pick<
@@ -29,10 +30,13 @@ export class EmailStore {
     await this.emails.createIndex({ campaignId: 1, status: 1, _id: 1 });
   }
 
-  /** A campaign's recipients, in chunks: one huge insertMany holds the server's write lock for seconds. */
-  async insertMany(docs: EmailDoc[], chunk = 5000): Promise<void> {
+  /**
+   * Writes the emails not written yet (a retried activity's repeat is a duplicate key, skipped), in
+   * chunks: one huge insertMany holds the server's write lock for seconds.
+   */
+  async insertMissing(docs: EmailDoc[], chunk = 5000): Promise<void> {
     for (let i = 0; i < docs.length; i += chunk) {
-      await this.emails.insertMany(docs.slice(i, i + chunk), { ordered: false });
+      await ignoreDuplicates(this.emails.insertMany(docs.slice(i, i + chunk), { ordered: false }));
     }
   }
 

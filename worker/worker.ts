@@ -58,6 +58,7 @@ export async function startWorker(config: WorkerConfig, stores: Stores): Promise
     const activities = createActivities({
       emails: stores.emails,
       campaigns: stores.campaigns,
+      recipients: stores.recipients,
       counters: stores.counters,
       suppressions: stores.suppressions,
       sendgrid: createSendGrid(config.sendgrid),
