@@ -16,7 +16,8 @@ import { FINAL_STATUSES } from '../workflows/status';
 
 const HISTORIES = path.join(__dirname, 'fixtures', 'histories');
 // Older generations sit in subfolders (before-campaigns/: recorded before scheduling, cancel and the
-// status search attribute); they must keep replaying as long as such workflows may be running.
+// status search attribute; before-local-activities/: with the database steps as activity tasks); they
+// must keep replaying as long as such workflows may be running.
 const files = readdirSync(HISTORIES, { recursive: true, encoding: 'utf8' }).filter((name) =>
   name.endsWith('.binpb'),
 );
