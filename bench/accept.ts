@@ -1,13 +1,16 @@
 /**
  * Accepting: single POST /v1/emails timed one by one (accept latency), then a blast, POST /v1/campaigns
  * with `campaignSize` recipients until its 202, against the floor of inserting the same documents with
- * one plain insertMany into the same database. The API runs alone (no worker polls its task queue), so
- * emails and the campaign are stored and their workflows started, but nothing is sent: this is the
- * API's own cost, with nothing else competing for the machine.
+ * one plain insertMany into the same database: the campaign's email records, as the worker writes them
+ * when it reaches each recipient. The API runs alone (no worker polls its task queue), so the campaign
+ * is stored and its workflow started, but nothing is sent: this is the API's own cost, with nothing
+ * else competing for the machine.
  */
 import { MongoClient } from 'mongodb';
+import { CampaignRecipientStore } from '../db/campaign-recipients';
 import { EmailStore } from '../db/emails';
-import type { EmailDoc } from '../db/types';
+import type { CampaignDoc, EmailDoc } from '../db/types';
+import { campaignEmailDoc } from '../lib/campaign-emails';
 import { forEachLimit } from '../lib/pool';
 import { call, expectStatus } from './http';
 import { sample } from './procstat';
@@ -83,7 +86,13 @@ export async function measureAccept(
 
     await mongo.connect();
     const db = mongo.db(DB);
-    const docs = await db.collection<EmailDoc>('emails').find({ campaignId: answer.body.id }).toArray();
+    // The campaign's email records as the worker writes them when it reaches each recipient.
+    const campaign = await db.collection<CampaignDoc>('campaigns').findOne({ _id: answer.body.id });
+    if (!campaign?.recipientChunk) throw new Error(`campaign ${answer.body.id} has no stored recipients`);
+    const recipients = new CampaignRecipientStore(db.collection('campaign_recipients'));
+    const entries = await recipients.slice(campaign._id, 0, campaign.total, campaign.recipientChunk);
+    const now = new Date();
+    const docs = entries.map(({ seq, recipient }) => campaignEmailDoc(campaign, recipient, seq, now));
     const plain = db.collection<EmailDoc>('floor_plain');
     const insertManyMs = await timed(() => plain.insertMany(docs));
     note(`accept: insertMany ${(insertManyMs / 1000).toFixed(2)} s (_id index only)`);

@@ -8,7 +8,6 @@ export class EventStore {
   async ensureIndexes(): Promise<void> {
     await this.events.createIndex({ sgEventId: 1 }, { unique: true });
     await this.events.createIndex({ emailId: 1, timestamp: 1, receivedAt: 1, seq: 1 });
-    await this.events.createIndex({ batchId: 1 });
     await this.events.createIndex({ recipient: 1, event: 1, timestamp: 1 });
   }
 
