@@ -259,7 +259,8 @@ export const OPERATIONS: Operation[] = [
     summary: "SendGrid's Event Webhook",
     description:
       'Signed by SendGrid (ECDSA P-256 over the timestamp and the raw body). Events are stored, ' +
-      'deduplicated, before the 200.',
+      'deduplicated, before the 200; the suppression policy, the counters and the signals to the ' +
+      "emails' workflows follow from the API's relay.",
     auth: 'sendgrid',
     body: shapes.webhookBatch,
     responses: {
