@@ -1,6 +1,6 @@
 import type { Collection } from 'mongodb';
 import type { EmailStatus, Outcome } from '../workflows/status';
-import { FINAL_STATUSES } from '../workflows/status';
+import { FINAL_STATUSES, isFinal } from '../workflows/status';
 import { ignoreDuplicates } from './errors';
 import type { EmailDoc, ProviderExchange } from './types';
 
@@ -164,6 +164,17 @@ export class EmailStore {
   }
 
   /** What each email's counters are kept under: its campaign and categories. */
+  /** Those of `ids` whose record has a final status, or has no record at all (no workflow either). */
+  async finalAmong(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const docs = await this.emails
+      .find({ _id: { $in: ids } })
+      .project<Pick<EmailDoc, '_id' | 'status'>>({ status: 1 })
+      .toArray();
+    const open = new Set(docs.filter((d) => !isFinal(d.status)).map((d) => d._id));
+    return new Set(ids.filter((id) => !open.has(id)));
+  }
+
   async scopeFields(ids: string[]): Promise<Map<string, Pick<EmailDoc, 'campaignId' | 'categories'>>> {
     const docs = await this.emails
       .find({ _id: { $in: ids } })

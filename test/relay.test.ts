@@ -123,3 +123,40 @@ it('a batch another API stored but never applied (it died) is applied after the 
     message: 'the orphaned batch applied and removed',
   });
 });
+
+it('events for an email whose record is final go to the record without Temporal', async () => {
+  const to = address('someone');
+  const id = await sendEmail(sys, to);
+  await waitForStatus(sys, id, ['delivered']);
+
+  // Its workflow has ended; nothing about these events needs Temporal, so they apply while it is away.
+  const port = Number(temporal.address.split(':').pop());
+  await temporal.stop();
+  try {
+    const now = Math.floor(Date.now() / 1000);
+    const open = {
+      email: to,
+      event: 'open',
+      timestamp: now,
+      sg_event_id: `final-${id}-open`,
+      mailroom_email_id: id,
+    };
+    const bounce = {
+      email: to,
+      event: 'bounce',
+      type: 'bounce',
+      status: '5.1.1',
+      reason: '550 5.1.1 The email account that you tried to reach does not exist',
+      timestamp: now + 1,
+      sg_event_id: `final-${id}-bounce`,
+      mailroom_email_id: id,
+    };
+    // Returns once the relay has applied the batch: it would stay pending had a signal been tried.
+    assert.deepEqual((await sys.postWebhook([open, bounce])).body, { stored: 2, duplicates: 0 });
+    const email = (await sys.call('GET', `/v1/emails/${id}`)).body;
+    assert.equal(email.status, 'bounced', 'a bounce after delivered replaces it on the record');
+    assert.equal(email.engagement.opens.count, 1);
+  } finally {
+    temporal = await startTemporal({ port, dbFile });
+  }
+});
