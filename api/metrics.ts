@@ -54,7 +54,7 @@ export function createApiMetrics(batches: WebhookBatchStore, log: (message: stri
   });
   const signals = new Counter({
     name: 'mailroom_workflow_signals_total',
-    help: 'Webhook events signaled to email workflows: ok, late (the workflow had ended) or failed (retried by the relay)',
+    help: 'Webhook events applied by the relay: ok (signaled), late (the workflow had ended: applied to the record) or failed (retried)',
     labelNames: ['result'] as const,
     registers: [registry],
   });
@@ -79,7 +79,7 @@ export function createApiMetrics(batches: WebhookBatchStore, log: (message: stri
       }));
   new Gauge({
     name: 'mailroom_webhook_batches_pending',
-    help: 'Webhook batches whose events have not all reached their workflows yet (the relay backlog)',
+    help: 'Webhook batches stored and not yet applied by the relay (its backlog)',
     registers: [registry],
     async collect() {
       this.set((await readBacklog()).pending);
