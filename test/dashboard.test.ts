@@ -6,6 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { COUNTER_METRICS } from '../db/counters';
 import { FINAL_STATUSES } from '../workflows/status';
 import { type Browser, type Locator, type Page, chromium } from 'playwright-core';
 import { findChromium } from '../dev/tools';
@@ -20,20 +21,6 @@ const RECIPIENTS = Object.values(MIX).reduce((a, b) => a + b, 0) + 1;
 const WORST = ['bounced', 'dropped', 'suppressed', 'rejected', 'failed', 'unconfirmed'];
 const FUNNEL = ['sent', 'delivered', 'opened', 'clicked'];
 const SERIES = ['sent', 'delivered', 'opened', 'clicked', 'bounced', 'dropped', 'suppressed'];
-const METRICS = [
-  ...FUNNEL,
-  'bounced',
-  'hardBounced',
-  'dropped',
-  'suppressed',
-  'rejected',
-  'failed',
-  'unconfirmed',
-  'canceled',
-  'deferred',
-  'spamReports',
-  'unsubscribes',
-];
 const RATES = ['delivery', 'bounce', 'open', 'click', 'spam'];
 
 let sys: TestSystem;
@@ -284,12 +271,13 @@ describe('dashboard', () => {
         report,
         async () => {
           const counts: Record<string, number> = {};
-          for (const metric of METRICS) counts[metric] = await figure(report.getByTestId(`count-${metric}`));
+          for (const metric of COUNTER_METRICS)
+            counts[metric] = await figure(report.getByTestId(`count-${metric}`));
           const rates: Record<string, number | null> = {};
           for (const name of RATES) rates[name] = await shownRate(report.getByTestId(`rate-${name}`));
           const body = await api(`/v1/reports/campaigns/${campaignId}`);
           const expected = {
-            counts: Object.fromEntries(METRICS.map((m) => [m, body.counts[m]])),
+            counts: Object.fromEntries(COUNTER_METRICS.map((m) => [m, body.counts[m]])),
             rates: body.rates,
           };
           return { shown: { counts, rates }, api: expected };
