@@ -1,6 +1,6 @@
 import type { Collection } from 'mongodb';
 import type { EmailStatus, Outcome } from '../workflows/status';
-import { FINAL_STATUSES, isFinal } from '../workflows/status';
+import { FINAL_STATUSES } from '../workflows/status';
 import { ignoreDuplicates } from './errors';
 import type { EmailDoc, ProviderExchange } from './types';
 
@@ -18,6 +18,9 @@ const SUMMARY_FIELDS = {
   createdAt: 1,
   updatedAt: 1,
 };
+
+/** What a webhook batch needs of an email: whether it has ended, and what its counters are kept under. */
+export type EmailScope = Pick<EmailDoc, '_id' | 'status' | 'campaignId' | 'categories'>;
 
 export class EmailStore {
   constructor(private readonly emails: Collection<EmailDoc>) {}
@@ -163,22 +166,15 @@ export class EmailStore {
     return result.modifiedCount === 1 ? current : null;
   }
 
-  /** What each email's counters are kept under: its campaign and categories. */
-  /** Those of `ids` whose record has a final status, or has no record at all (no workflow either). */
-  async finalAmong(ids: string[]): Promise<Set<string>> {
-    if (ids.length === 0) return new Set();
+  /**
+   * What a webhook batch needs of its emails, read once: the status (a final one means the workflow
+   * has ended) and what the counters are kept under (campaign, categories).
+   */
+  async scopes(ids: string[]): Promise<Map<string, EmailScope>> {
+    if (ids.length === 0) return new Map();
     const docs = await this.emails
       .find({ _id: { $in: ids } })
-      .project<Pick<EmailDoc, '_id' | 'status'>>({ status: 1 })
-      .toArray();
-    const open = new Set(docs.filter((d) => !isFinal(d.status)).map((d) => d._id));
-    return new Set(ids.filter((id) => !open.has(id)));
-  }
-
-  async scopeFields(ids: string[]): Promise<Map<string, Pick<EmailDoc, 'campaignId' | 'categories'>>> {
-    const docs = await this.emails
-      .find({ _id: { $in: ids } })
-      .project<Pick<EmailDoc, '_id' | 'campaignId' | 'categories'>>({ campaignId: 1, categories: 1 })
+      .project<EmailScope>({ status: 1, campaignId: 1, categories: 1 })
       .toArray();
     return new Map(docs.map((d) => [d._id, d]));
   }

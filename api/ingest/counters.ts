@@ -1,4 +1,5 @@
 import { type CounterMetric, type Fact, scopesOf } from '../../db/counters';
+import type { EmailScope } from '../../db/emails';
 import type { EventDoc } from '../../db/types';
 import type { IngestDeps } from './deps';
 
@@ -12,10 +13,13 @@ const ENGAGEMENT: Partial<Record<string, CounterMetric>> = {
 };
 
 /** Counts newly stored engagement events; an email's second open is a duplicate fact and counts nothing. */
-export async function countEngagement(deps: IngestDeps, fresh: EventDoc[]): Promise<void> {
+export async function countEngagement(
+  deps: IngestDeps,
+  fresh: EventDoc[],
+  emails: Map<string, EmailScope>,
+): Promise<void> {
   const counted = fresh.filter((doc) => doc.emailId && ENGAGEMENT[doc.event]);
   if (counted.length === 0) return;
-  const emails = await deps.stores.emails.scopeFields([...new Set(counted.map((d) => d.emailId as string))]);
   const entries = counted.flatMap((doc) => {
     const email = emails.get(doc.emailId as string);
     const metric = ENGAGEMENT[doc.event] as CounterMetric;

@@ -50,8 +50,10 @@ export async function storeBatch(deps: IngestDeps, raws: RawEvent[]): Promise<St
 export async function applyBatch(deps: IngestDeps, fresh: EventDoc[]): Promise<number> {
   const policy = deps.suppression ?? DEFAULT_SUPPRESSION_POLICY;
   for (const doc of fresh) await applySuppressionPolicy(deps.stores, policy, doc);
-  await countEngagement(deps, fresh);
-  const waiting = await signalWorkflows(deps, fresh);
+  const emailIds = [...new Set(fresh.flatMap((doc) => (doc.emailId ? [doc.emailId] : [])))];
+  const emails = await deps.stores.emails.scopes(emailIds);
+  await countEngagement(deps, fresh, emails);
+  const waiting = await signalWorkflows(deps, fresh, emails);
   await notifyEngagement(deps, fresh);
   return waiting;
 }

@@ -1,5 +1,6 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { outcomeFacts, scopesOf } from '../../db/counters';
+import type { EmailScope } from '../../db/emails';
 import type { EventDoc } from '../../db/types';
 import { forEachLimit } from '../../lib/pool';
 import { effectOf, supersededBy } from '../../workflows/delivery';
@@ -13,19 +14,27 @@ import { CONCURRENCY, type IngestDeps } from './deps';
  * delivery after "unconfirmed", say).
  * Returns how many events are still waiting because Temporal could not be reached.
  */
-export async function signalWorkflows(deps: IngestDeps, docs: EventDoc[]): Promise<number> {
+export async function signalWorkflows(
+  deps: IngestDeps,
+  docs: EventDoc[],
+  emails: Map<string, EmailScope>,
+): Promise<number> {
   const byEmail = new Map<string, EventDoc[]>();
   for (const doc of docs) {
     if (doc.emailId) byEmail.set(doc.emailId, [...(byEmail.get(doc.emailId) ?? []), doc]);
   }
   // Most events (opens, clicks) come after the outcome: the workflow has ended, and a signal would
-  // only come back as WorkflowNotFoundError. An email's record is final before its workflow ends.
-  const finalOnRecord = await deps.stores.emails.finalAmong([...byEmail.keys()]);
+  // only come back as WorkflowNotFoundError. An email's record is final before its workflow ends, and
+  // an email with no record has no workflow.
+  const ended = (emailId: string) => {
+    const email = emails.get(emailId);
+    return !email || isFinal(email.status);
+  };
   let waiting = 0;
   await forEachLimit([...byEmail], CONCURRENCY, async ([emailId, events]) => {
     for (const [i, doc] of events.entries()) {
       try {
-        await deliver(deps, emailId, doc, finalOnRecord.has(emailId));
+        await deliver(deps, emailId, doc, ended(emailId));
       } catch (err) {
         deps.log(`could not signal the workflow of ${emailId}; the relay will retry`, err);
         waiting += events.length - i;
