@@ -53,8 +53,6 @@ export function createApp(deps: AppDeps): Express {
       publicKey: config.webhookPublicKey,
       bodyLimitBytes: config.webhookBodyLimitBytes,
       maxAgeMs: config.webhookMaxAgeMs,
-      suppression: config.suppression,
-      callbackMaxAttempts: config.callbackMaxAttempts,
     }),
   );
   const { defaultFrom } = config;
